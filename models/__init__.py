@@ -1,0 +1,33 @@
+"""Tables and database access for the licence service."""
+
+from models.database import Database, rows_changed, utcnow
+from models.tables import (
+    Invitation,
+    InvitationStatus,
+    Learner,
+    LearnerStatus,
+    LicenceEvent,
+    LicenceEventKind,
+    LicenceRequest,
+    LicenceRequestStatus,
+    Organisation,
+    Role,
+    User,
+)
+
+__all__ = [
+    "Database",
+    "Invitation",
+    "InvitationStatus",
+    "Learner",
+    "LearnerStatus",
+    "LicenceEvent",
+    "LicenceEventKind",
+    "LicenceRequest",
+    "LicenceRequestStatus",
+    "Organisation",
+    "Role",
+    "User",
+    "rows_changed",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""What each field and mutation does: the licence rules, the loaders, the context."""

@@ -1,0 +1,69 @@
+"""The per-request context every resolver receives."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from models import Database
+from resolvers.auth import Viewer
+from resolvers.loaders import Loaders
+from resolvers.mail import Mailer
+from resolvers.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """What lives for the whole process: database, settings, mail delivery."""
+
+    db: Database
+    settings: Settings
+    mailer: Mailer
+
+
+@dataclass
+class Context:
+    services: Services
+    viewer: Viewer | None = None
+    # Why a presented token was refused, to tell the caller instead of "no token".
+    auth_error: str | None = None
+    request: Request | None = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    loaders: Loaders = field(init=False)
+    _session: AsyncSession | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders.build(self.session)
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    async def session(self) -> AsyncSession:
+        """The request's read session, opened on first use."""
+        if self._session is None:
+            self._session = self.services.db.read_session()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def require_viewer(self) -> Viewer:
+        if self.viewer is None:
+            message = (
+                self.auth_error or "Send a bearer token in the Authorization header."
+            )
+            raise GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
+        return self.viewer
+
+    def require_staff(self) -> Viewer:
+        viewer = self.require_viewer()
+        if not viewer.is_staff:
+            raise GraphQLError(
+                "Only staff may do this.", extensions={"code": "FORBIDDEN"}
+            )
+        return viewer

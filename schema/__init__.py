@@ -1,0 +1,55 @@
+"""The GraphQL surface: types, inputs, payloads, error codes and the schema itself."""
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from schema.mutation import Mutation
+from schema.query import Query
+from schema.types.learning import Invitation, Learner
+from schema.types.licence_request import LicenceRequest
+from schema.types.organisation import Organisation
+from schema.types.user import User
+
+
+class LicenceSchema(strawberry.Schema):
+    def process_errors(
+        self,
+        errors: list[GraphQLError],
+        execution_context: ExecutionContext | None = None,
+    ) -> None:
+        # The HTTP layer logs unexpected errors once, with the request id; expected
+        # ones (bad documents, refused tokens) are answers, not incidents.
+        return
+
+
+def build_schema() -> strawberry.Schema:
+    # Instances, not classes: the parser and validation caches live on them and
+    # must outlast a single request.
+    extensions: list[Any] = [
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        QueryDepthLimiter(max_depth=10),
+        MaxAliasesLimiter(max_alias_count=15),
+        MaxTokensLimiter(max_token_count=2000),
+    ]
+    return LicenceSchema(
+        query=Query,
+        mutation=Mutation,
+        # Node implementations are reached only through `node`; list them so that
+        # they are in the schema for fragments like `... on Learner`.
+        types=[Organisation, Learner, Invitation, LicenceRequest, User],
+        extensions=extensions,
+    )
+
+
+schema = build_schema()

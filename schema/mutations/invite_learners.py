@@ -1,0 +1,93 @@
+import strawberry
+
+from resolvers import invitations
+from resolvers.errors import Rejected
+from resolvers.invitations import InviteOutcome, InviteStatus
+from schema.errors import UserError, user_errors
+from schema.mutations.common import Info
+from schema.relay import pk_of
+from schema.types.learning import Invitation
+from schema.types.organisation import LicenceSummary
+
+strawberry.enum(InviteStatus, description="What happened to one email of the batch.")
+
+
+@strawberry.input
+class InviteLearnersInput:
+    organisation_id: strawberry.ID
+    emails: list[str] = strawberry.field(description="Up to 1,000 addresses.")
+    dry_run: bool = strawberry.field(
+        default=False,
+        description="Answer exactly as the real call would; write nothing.",
+    )
+
+
+@strawberry.type(description="The outcome for one email of the batch.")
+class InviteLearnerResult:
+    email: str
+    status: InviteStatus
+    invitation: Invitation | None = None
+
+
+@strawberry.type
+class InviteLearnersPayload:
+    results: list[InviteLearnerResult]
+    invitations: list[Invitation]
+    licence_summary: LicenceSummary | None
+    missing_licences: int = strawberry.field(
+        description="How many more licences the batch needed, when it was refused for "
+        "want of them; otherwise 0."
+    )
+    user_errors: list[UserError]
+
+
+def _payload(
+    outcome: InviteOutcome | None, errors: list[UserError]
+) -> InviteLearnersPayload:
+    if outcome is None:
+        return InviteLearnersPayload(
+            results=[],
+            invitations=[],
+            licence_summary=None,
+            missing_licences=0,
+            user_errors=errors,
+        )
+    return InviteLearnersPayload(
+        results=[
+            InviteLearnerResult(
+                email=result.email,
+                status=result.status,
+                invitation=None
+                if result.invitation is None
+                else Invitation.from_row(result.invitation),
+            )
+            for result in outcome.results
+        ],
+        invitations=[Invitation.from_row(row) for row in outcome.invitations],
+        licence_summary=None
+        if outcome.figures is None
+        else LicenceSummary.from_figures(outcome.figures),
+        missing_licences=outcome.missing_licences,
+        user_errors=errors,
+    )
+
+
+async def invite_learners(
+    info: Info, input: InviteLearnersInput
+) -> InviteLearnersPayload:
+    """Invite learners by email, each taking an available licence until accepted."""
+    viewer = info.context.require_viewer()
+    try:
+        outcome = await invitations.invite_learners(
+            info.context.services,
+            viewer,
+            pk_of(input.organisation_id, "Organisation"),
+            input.emails,
+            dry_run=input.dry_run,
+        )
+    except Rejected as rejected:
+        partial = (
+            rejected.outcome if isinstance(rejected.outcome, InviteOutcome) else None
+        )
+        return _payload(partial, user_errors(rejected))
+    return _payload(outcome, [])

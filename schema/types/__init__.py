@@ -1,0 +1,1 @@
+"""GraphQL object types. They hold no SQL: rows come in, fields go out."""
