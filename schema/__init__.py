@@ -1,6 +1,6 @@
 """The GraphQL surface: types, inputs, payloads, error codes and the schema itself."""
 
-from typing import Any
+from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
@@ -9,6 +9,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.types import ExecutionContext
@@ -33,14 +34,14 @@ class LicenceSchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    # Instances, not classes: the parser and validation caches live on them and
-    # must outlast a single request.
-    extensions: list[Any] = [
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        QueryDepthLimiter(max_depth=10),
-        MaxAliasesLimiter(max_alias_count=15),
-        MaxTokensLimiter(max_token_count=2000),
+    # Factories: Strawberry builds each extension afresh for every request; the
+    # parser and validation caches behind them are shared module-wide.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=10),
+        lambda: MaxAliasesLimiter(max_alias_count=15),
+        lambda: MaxTokensLimiter(max_token_count=2000),
     ]
     return LicenceSchema(
         query=Query,
