@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from graphql import ExecutionResult
+from strawberry.types import ExecutionResult
 
 from models import Role, User, utcnow
 from resolvers import invitations, organisations
