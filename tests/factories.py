@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from sqlalchemy import select
+from sqlmodel import col
 from strawberry.types import ExecutionResult
 
-from models import Role, User, utcnow
+from models import Invitation, Role, User, utcnow
 from resolvers import invitations, organisations
 from resolvers.auth import Viewer, issue_token
 from resolvers.context import Context, Services
@@ -20,6 +22,7 @@ class Scene:
     """An organisation with one admin, and a member of staff."""
 
     organisation_id: int
+    organisation_name: str
     admin: Viewer
     staff: Viewer
 
@@ -65,7 +68,9 @@ class Factory:
             created.organisation.id,
             f"{self._unique('admin')}@example.com",
         )
-        return Scene(created.organisation.id, viewer_of(admin), staff)
+        return Scene(
+            created.organisation.id, created.organisation.name, viewer_of(admin), staff
+        )
 
     async def invite(self, scene: Scene, *emails: str) -> list[str]:
         """Invite ``emails``; returns their accept tokens, in order."""
@@ -82,6 +87,17 @@ class Factory:
         acceptance = await invitations.accept_invitation(self.services, token, name)
         assert acceptance.learner.id is not None
         return acceptance.learner.id
+
+    async def invitation_id(self, email: str) -> int:
+        """The newest invitation sent to ``email``."""
+        async with self.services.db.read_session() as session:
+            found = await session.scalar(
+                select(col(Invitation.id))
+                .where(col(Invitation.email) == email)
+                .order_by(col(Invitation.id).desc())
+            )
+        assert found is not None
+        return found
 
     def token_for(self, viewer: Viewer) -> str:
         user = User(

@@ -1,0 +1,180 @@
+"""Every error code, produced by the rule it stands for, with nothing written.
+
+The table below must name every member of ErrorCode: a code nobody can trigger is
+either dead or untested, and this test fails in both cases.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Database, Invitation, LicenceEvent
+from resolvers.errors import ErrorCode
+from schema.relay import to_global_id
+from tests.documents import (
+    ACCEPT_INVITATION,
+    ADD_ADMIN,
+    APPROVE_LICENCE_REQUEST,
+    CREATE_ORGANISATION,
+    INVITE_LEARNERS,
+    REMOVE_LEARNER,
+    REQUEST_LICENCES,
+    RESEND_INVITATION,
+    REVOKE_INVITATION,
+)
+from tests.factories import Factory, Scene
+
+Attempt = Callable[[Factory, Scene], Awaitable[tuple[str, dict[str, Any], Any]]]
+
+
+async def _invite(_f: Factory, scene: Scene, emails: list[str]) -> Any:
+    variables = {"input": {"organisationId": scene.organisation_gid, "emails": emails}}
+    return INVITE_LEARNERS, variables, scene.admin
+
+
+async def not_found(f: Factory, scene: Scene) -> Any:
+    other = await f.scene()
+    variables = {
+        "input": {"organisationId": other.organisation_gid, "emails": ["a@b.co"]}
+    }
+    return INVITE_LEARNERS, variables, scene.admin
+
+
+async def forbidden(_f: Factory, scene: Scene) -> Any:
+    variables = {"input": {"organisationId": scene.organisation_gid, "quantity": 1}}
+    return REQUEST_LICENCES, variables, scene.staff
+
+
+async def invalid_email(_f: Factory, scene: Scene) -> Any:
+    variables = {"input": {"organisationId": scene.organisation_gid, "email": "nope"}}
+    return ADD_ADMIN, variables, scene.staff
+
+
+async def too_many_emails(f: Factory, scene: Scene) -> Any:
+    return await _invite(f, scene, [f"u{n}@example.com" for n in range(1001)])
+
+
+async def no_emails(f: Factory, scene: Scene) -> Any:
+    return await _invite(f, scene, [])
+
+
+async def not_enough_licences(f: Factory, scene: Scene) -> Any:
+    return await _invite(f, scene, [f"u{n}@example.com" for n in range(11)])
+
+
+async def invitation_not_pending(f: Factory, scene: Scene) -> Any:
+    await f.learner(scene, "done@example.com")
+    invitation = to_global_id("Invitation", await f.invitation_id("done@example.com"))
+    return REVOKE_INVITATION, {"input": {"invitationId": invitation}}, scene.admin
+
+
+async def invitation_expired(f: Factory, scene: Scene) -> Any:
+    await f.invite(scene, "late@example.com")
+    invitation_id = await f.invitation_id("late@example.com")
+    async with f.services.db.write() as session:
+        invitation = await session.get(Invitation, invitation_id)
+        assert invitation is not None
+        invitation.expires_at -= timedelta(days=15)
+    global_id = to_global_id("Invitation", invitation_id)
+    return RESEND_INVITATION, {"input": {"invitationId": global_id}}, scene.admin
+
+
+async def invalid_invitation_token(_f: Factory, _scene: Scene) -> Any:
+    return ACCEPT_INVITATION, {"input": {"token": "made-up"}}, None
+
+
+async def learner_not_active(f: Factory, scene: Scene) -> Any:
+    learner = to_global_id("Learner", await f.learner(scene, "x@example.com"))
+    await f.execute(REMOVE_LEARNER, scene.admin, {"input": {"learnerId": learner}})
+    return REMOVE_LEARNER, {"input": {"learnerId": learner}}, scene.admin
+
+
+async def invalid_quantity(_f: Factory, scene: Scene) -> Any:
+    variables = {"input": {"organisationId": scene.organisation_gid, "quantity": 0}}
+    return REQUEST_LICENCES, variables, scene.admin
+
+
+async def note_too_long(_f: Factory, scene: Scene) -> Any:
+    variables = {
+        "input": {
+            "organisationId": scene.organisation_gid,
+            "quantity": 1,
+            "note": "x" * 1001,
+        }
+    }
+    return REQUEST_LICENCES, variables, scene.admin
+
+
+async def invalid_name(_f: Factory, scene: Scene) -> Any:
+    return CREATE_ORGANISATION, {"input": {"name": "  ", "licences": 1}}, scene.staff
+
+
+async def licence_request_already_decided(f: Factory, scene: Scene) -> Any:
+    requested = await f.execute(
+        REQUEST_LICENCES,
+        scene.admin,
+        {"input": {"organisationId": scene.organisation_gid, "quantity": 2}},
+    )
+    assert requested.data is not None
+    request = requested.data["requestLicences"]["licenceRequest"]["id"]
+    variables = {"input": {"licenceRequestId": request}}
+    await f.execute(APPROVE_LICENCE_REQUEST, scene.staff, variables)
+    return APPROVE_LICENCE_REQUEST, variables, scene.staff
+
+
+async def email_taken(_f: Factory, scene: Scene) -> Any:
+    variables = {
+        "input": {"organisationId": scene.organisation_gid, "email": scene.admin.email}
+    }
+    return ADD_ADMIN, variables, scene.staff
+
+
+ATTEMPTS: dict[ErrorCode, Attempt] = {
+    ErrorCode.NOT_FOUND: not_found,
+    ErrorCode.FORBIDDEN: forbidden,
+    ErrorCode.INVALID_EMAIL: invalid_email,
+    ErrorCode.TOO_MANY_EMAILS: too_many_emails,
+    ErrorCode.NO_EMAILS: no_emails,
+    ErrorCode.NOT_ENOUGH_LICENCES: not_enough_licences,
+    ErrorCode.INVITATION_NOT_PENDING: invitation_not_pending,
+    ErrorCode.INVITATION_EXPIRED: invitation_expired,
+    ErrorCode.INVALID_INVITATION_TOKEN: invalid_invitation_token,
+    ErrorCode.LEARNER_NOT_ACTIVE: learner_not_active,
+    ErrorCode.INVALID_QUANTITY: invalid_quantity,
+    ErrorCode.NOTE_TOO_LONG: note_too_long,
+    ErrorCode.INVALID_NAME: invalid_name,
+    ErrorCode.LICENCE_REQUEST_ALREADY_DECIDED: licence_request_already_decided,
+    ErrorCode.EMAIL_TAKEN: email_taken,
+}
+
+
+def test_every_error_code_has_a_scenario() -> None:
+    assert set(ATTEMPTS) == set(ErrorCode)
+
+
+async def _ledger_length(db: Database) -> int:
+    async with db.read_session() as session:
+        count = await session.scalar(select(func.count()).select_from(LicenceEvent))
+    assert count is not None
+    return count
+
+
+@pytest.mark.parametrize("code", list(ATTEMPTS), ids=str)
+async def test_each_broken_rule_answers_its_code_and_writes_nothing(
+    code: ErrorCode, db: Database, factory: Factory
+) -> None:
+    scene = await factory.scene(licences=10)
+    document, variables, viewer = await ATTEMPTS[code](factory, scene)
+    ledger_before = await _ledger_length(db)
+
+    result = await factory.execute(document, viewer, variables)
+
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    (payload,) = result.data.values()
+    assert [error["code"] for error in payload["userErrors"]] == [code.value]
+    assert all(error["message"] for error in payload["userErrors"])
+    assert await _ledger_length(db) == ledger_before
