@@ -238,6 +238,11 @@ class GraphQLEndpoint:
             # Nothing ran: the response has no `data`, and a client that
             # understands graphql-response+json learns so from the status.
             body.pop("data", None)
+            for entry in body.get("errors", []):
+                # Variables that do not fit their types, caught by graphql-core.
+                entry.setdefault("extensions", {}).setdefault(
+                    "code", Refusal.BAD_USER_INPUT.value
+                )
             if media_type == GRAPHQL_RESPONSE:
                 return 400, body
         return 200, body
