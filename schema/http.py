@@ -62,13 +62,31 @@ def _response_type(request: Request) -> str | None:
     accept = request.headers.get("accept", "")
     if not accept:
         return JSON
-    for part in accept.split(","):
-        media = part.split(";")[0].strip().lower()
+    for media in _by_preference(accept):
         if media == GRAPHQL_RESPONSE:
             return GRAPHQL_RESPONSE
         if media in (JSON, "application/*", "*/*"):
             return JSON
     return None
+
+
+def _by_preference(accept: str) -> list[str]:
+    """The media types of an Accept header, most wanted first; q=0 means never."""
+    ranked: list[tuple[float, str]] = []
+    for part in accept.split(","):
+        media, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranked.append((quality, media.lower()))
+    # sorted() is stable: equal preferences keep the client's order.
+    return [media for _quality, media in sorted(ranked, key=lambda pair: -pair[0])]
 
 
 class GraphQLEndpoint:

@@ -16,11 +16,13 @@ from sqlmodel import col
 
 from models import Database
 from models import Invitation as InvitationRow
+from resolvers.licences import Figures
 from resolvers.limits import Limits
 from resolvers.mail import MemoryMailer
 from resolvers.settings import Settings
 from server import create_app
 from tests.factories import Factory, Scene
+from tests.recount import kept, recount
 
 GRAPHQL = "/graphql"
 
@@ -386,6 +388,28 @@ async def test_an_operation_over_the_time_limit_is_stopped(
     assert error["extensions"]["code"] == "OPERATION_TIMEOUT"
     assert len(error["extensions"]["requestId"]) == 32
     assert in_time.json()["data"] == {"viewer": {"organisation": {"name": "Org 2"}}}
+
+
+async def test_a_stopped_mutation_writes_nothing(
+    db: Database, settings: Settings, factory: Factory, client: httpx.AsyncClient
+) -> None:
+    scene, token = await admin_token(factory)
+
+    def invite(email: str) -> dict[str, Any]:
+        return {"input": {"organisationId": scene.organisation_gid, "emails": [email]}}
+
+    async with client_with(db, settings, operation_timeout=1e-9) as hurried:
+        stopped = await post(hurried, INVITE_LEARNERS, token, invite("a@example.com"))
+    after = await post(client, INVITE_LEARNERS, token, invite("b@example.com"))
+
+    assert codes(stopped.json()) == ["OPERATION_TIMEOUT"]
+    assert after.json()["data"]["inviteLearners"]["results"] == [{"status": "INVITED"}]
+    assert await kept(db, scene.organisation_id) == Figures(
+        total=10, available_to_assign=9, pending_invite=1, in_use=0
+    )
+    assert await recount(db, scene.organisation_id) == await kept(
+        db, scene.organisation_id
+    )
 
 
 async def test_batches_are_refused_unless_enabled(

@@ -225,3 +225,25 @@ async def test_unexpected_errors_are_masked_and_logged_with_one_request_id(
     )
     assert record.exc_info is not None
     assert "learner" in str(record.exc_info[1])
+
+
+@pytest.mark.parametrize(
+    ("accept", "answered_as"),
+    [
+        ("application/json;q=0.9, application/graphql-response+json", GRAPHQL_RESPONSE),
+        (
+            "application/graphql-response+json;q=0.5, application/json",
+            "application/json",
+        ),
+        ("application/graphql-response+json;q=0, */*", "application/json"),
+        ("", "application/json"),
+    ],
+)
+async def test_the_answer_has_the_media_type_the_client_prefers(
+    client: httpx.AsyncClient, accept: str, answered_as: str
+) -> None:
+    answer = await client.post(
+        GRAPHQL, json={"query": "{ __typename }"}, headers={"Accept": accept}
+    )
+
+    assert answer.headers["content-type"] == f"{answered_as}; charset=utf-8"
