@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+from graphql import get_introspection_query
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -431,3 +432,21 @@ async def test_batches_are_refused_unless_enabled(
     ] * 3
     assert too_large.status_code == 400
     assert codes(too_large.json()) == ["BATCH_TOO_LARGE"]
+
+
+async def test_the_introspection_graphiql_sends_fits_every_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    query = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+    )
+
+    answer = await post(client, query)
+
+    assert "errors" not in answer.json()
+    assert answer.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+    assert answer.json()["extensions"] == {"cost": {"requested": 71, "limit": 1000}}
