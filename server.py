@@ -5,6 +5,7 @@ python server.py migrate         create or upgrade the database schema
 python server.py demo            load the demo organisation (idempotent)
 python server.py add-staff EMAIL create a staff user
 python server.py token EMAIL     print a bearer token for an admin or staff user
+python server.py export-schema   write the GraphQL SDL to schema.graphql
 """
 
 import argparse
@@ -14,6 +15,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import uvicorn
@@ -30,7 +32,7 @@ from resolvers.auth import Viewer, issue_token
 from resolvers.context import Services
 from resolvers.mail import ConsoleMailer, Mailer, MemoryMailer
 from resolvers.settings import ConfigurationError, Settings
-from schema import build_schema
+from schema import build_schema, sdl
 from schema.http import GraphQLEndpoint
 
 logger = logging.getLogger("server")
@@ -38,6 +40,8 @@ logger = logging.getLogger("server")
 DEMO_ORGANISATION = "Demo Org"
 DEMO_ADMIN = "admin@demo.example"
 DEMO_STAFF = "staff@demo.example"
+# The schema as a reviewed contract; tests/test_schema_file.py keeps it current.
+SCHEMA_FILE = Path(__file__).parent / "schema.graphql"
 
 
 def create_app(
@@ -51,7 +55,7 @@ def create_app(
     services = Services(
         db=database, settings=settings, mailer=mailer or ConsoleMailer()
     )
-    endpoint = GraphQLEndpoint(build_schema(), services)
+    endpoint = GraphQLEndpoint(build_schema(settings), services)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -194,7 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="load demo data and print bearer tokens")
     commands.add_parser("add-staff", help="create a staff user").add_argument("email")
     commands.add_parser("token", help="print a bearer token").add_argument("email")
+    commands.add_parser("export-schema", help=f"write the GraphQL SDL to {SCHEMA_FILE}")
     args = parser.parse_args(argv)
+    if args.command == "export-schema":
+        SCHEMA_FILE.write_text(sdl())
+        print(f"wrote {SCHEMA_FILE}")
+        return 0
 
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"),

@@ -1,8 +1,10 @@
 """Configuration read from the environment, once, at start-up."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+
+from resolvers.limits import LimitError, Limits
 
 # Public on purpose, so that a laptop runs with no set-up; refused in production.
 DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production"  # noqa: S105
@@ -21,6 +23,7 @@ class Settings:
     invitation_ttl: timedelta = timedelta(days=14)
     token_ttl: timedelta = timedelta(hours=12)
     graphiql: bool = True
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def production(self) -> bool:
@@ -42,6 +45,7 @@ class Settings:
             ),
             token_ttl=timedelta(seconds=_positive_int(env, "TOKEN_TTL_SECONDS", 43200)),
             graphiql=_flag(env, "GRAPHIQL", default=not production),
+            limits=_limits(env),
         )
         settings.check()
         return settings
@@ -53,6 +57,13 @@ class Settings:
             )
         if len(self.secret_key) < 32:
             raise ConfigurationError("SECRET_KEY must be at least 32 characters long")
+
+
+def _limits(env: dict[str, str]) -> Limits:
+    try:
+        return Limits.from_env(env)
+    except LimitError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:
