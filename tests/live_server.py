@@ -38,8 +38,8 @@ def live_server(workdir: Path, **env: str) -> Iterator[str]:
     server = str(ROOT / "server.py")
     # Fixed arguments: this interpreter and the project's own server.py.
     migrate = [sys.executable, server, "migrate"]
-    subprocess.run(migrate, env=environ, check=True, timeout=60)  # noqa: S603
-    process = subprocess.Popen([sys.executable, server, "serve"], env=environ)  # noqa: S603
+    subprocess.run(migrate, env=environ, check=True, timeout=60)
+    process = subprocess.Popen([sys.executable, server, "serve"], env=environ)
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
         yield f"http://127.0.0.1:{port}/graphql"
