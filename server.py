@@ -29,7 +29,9 @@ from resolvers import invitations, organisations
 from resolvers.auth import Viewer, issue_token
 from resolvers.context import Services
 from resolvers.mail import ConsoleMailer, Mailer, MemoryMailer
+from resolvers.outbox import OutboxSender
 from resolvers.settings import ConfigurationError, Settings
+from resolvers.smtp import SmtpMailer
 from schema import build_schema
 from schema.http import GraphQLEndpoint
 
@@ -49,14 +51,20 @@ def create_app(
     settings = settings or Settings.from_env()
     database = db or Database(settings.database_url)
     services = Services(
-        db=database, settings=settings, mailer=mailer or ConsoleMailer()
+        db=database, settings=settings, mailer=mailer or _mail_backend(settings)
     )
     endpoint = GraphQLEndpoint(build_schema(), services)
+    sender = OutboxSender(services, services.mailer, name=f"sender-{os.getpid()}")
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
-        await database.dispose()
+        if settings.mail_sender:
+            sender.start(settings.mail_poll_seconds)
+        try:
+            yield
+        finally:
+            await sender.stop()
+            await database.dispose()
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -71,6 +79,12 @@ def create_app(
     )
     app.state.services = services
     return app
+
+
+def _mail_backend(settings: Settings) -> Mailer:
+    if settings.smtp_url is None:
+        return ConsoleMailer()
+    return SmtpMailer(settings.smtp_url, settings.mail_from)
 
 
 async def _accept_page(_request: Request) -> Response:
@@ -152,6 +166,8 @@ async def load_demo(settings: Settings, db: Database) -> None:
     await invitations.invite_learners(
         services, _viewer(admin), created.organisation.id, emails, dry_run=False
     )
+    # Deliver to a mailbox in memory, to read the links the demo learners accept.
+    await OutboxSender(services, mailbox, name="demo").run_once()
     names = ["Ada", "Brian", "Chloé", "Dev", "Eun"]
     for message, name in zip(mailbox.sent, names, strict=False):
         token = parse_qs(urlparse(message.accept_link).query)["token"][0]

@@ -1,0 +1,433 @@
+"""The outbox and its background sender.
+
+Invitation emails are written to ``outbox_message`` in the invitation's own
+transaction (:func:`queue_rows`). A sender, running in every server process that
+has ``MAIL_SENDER`` on, delivers them in three steps so that no transaction stays
+open while a mail server is talking:
+
+1. claim: one write transaction picks due messages and marks them SENDING under a
+   claim id with a lease. On PostgreSQL the pick is ``FOR UPDATE SKIP LOCKED``, so
+   concurrent senders on several hosts each take different messages; on SQLite the
+   write lock taken by ``BEGIN IMMEDIATE`` lets one claim run at a time.
+2. send, through the configured backend, with no transaction open.
+3. record: SENT; or, for a temporary failure, back to QUEUED with a later
+   ``next_attempt_at`` (exponential backoff); or, for a permanent one, FAILED, and
+   the invitation with it, its licence returned through ``licences.apply``.
+   Recording only matches rows still held under the same claim id, so a sender
+   whose lease ran out cannot overwrite another's result.
+
+A sender that dies between claiming and recording leaves its messages SENDING;
+once their lease ends another sender claims them again. That message may then go
+out twice: delivery is at least once, claiming is exactly once.
+
+The same loop also settles expired invitations (``licences.expire_due``), which
+keeps the count of expired-but-unswept invitations that reads subtract small.
+"""
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models import (
+    DeliveryStatus,
+    Invitation,
+    InvitationStatus,
+    LicenceEventKind,
+    OutboxMessage,
+    OutboxStatus,
+    rows_changed,
+    utcnow,
+)
+from resolvers import licences
+from resolvers.context import Services
+from resolvers.mail import DeliveryFailure, InvitationMessage, Mailer
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+# How long a claim holds its messages; far longer than one batch takes to send.
+LEASE = timedelta(minutes=5)
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_LONGEST = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s after the first failed attempt, doubling each time, at most an hour."""
+    doublings = min(max(attempts - 1, 0), 20)
+    delay: timedelta = RETRY_FIRST * (2**doublings)
+    return min(delay, RETRY_LONGEST)
+
+
+def queue_rows(
+    invitations: Sequence[Invitation], messages: Sequence[InvitationMessage]
+) -> list[dict[str, Any]]:
+    """Outbox rows for ``messages``, one per invitation, due at once."""
+    now = utcnow()
+    return [
+        {
+            "invitation_id": invitation.id,
+            "recipient": message.to,
+            "organisation_name": message.organisation_name,
+            "accept_link": message.accept_link,
+            "status": OutboxStatus.QUEUED.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for invitation, message in zip(invitations, messages, strict=True)
+    ]
+
+
+async def queue(
+    session: AsyncSession,
+    invitations: Sequence[Invitation],
+    messages: Sequence[InvitationMessage],
+) -> None:
+    """Write the messages in the caller's transaction: one statement for a batch."""
+    if invitations:
+        await session.execute(insert(OutboxMessage), queue_rows(invitations, messages))
+
+
+async def withdraw(session: AsyncSession, invitation_id: int) -> None:
+    """Stop any message of this invitation that has not been sent yet."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.invitation_id) == invitation_id,
+            col(OutboxMessage.status).in_(
+                [OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value]
+            ),
+        )
+        .values(
+            status=OutboxStatus.CANCELLED.value,
+            accept_link="",
+            claim_id=None,
+            claimed_until=None,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Claimed:
+    message_id: int
+    invitation_id: int
+    organisation_id: int
+    attempts: int
+    message: InvitationMessage
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(
+            col(OutboxMessage.status) == OutboxStatus.QUEUED.value,
+            col(OutboxMessage.next_attempt_at) <= now,
+        ),
+        and_(
+            col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+            col(OutboxMessage.claimed_until) <= now,
+        ),
+    )
+
+
+class OutboxSender:
+    """Delivers the outbox through ``transport``; one per process is enough."""
+
+    def __init__(
+        self,
+        services: Services,
+        transport: Mailer,
+        *,
+        batch_size: int = BATCH_SIZE,
+        name: str = "sender",
+    ) -> None:
+        self.services = services
+        self.transport = transport
+        self.batch_size = batch_size
+        self.name = name
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> int:
+        """Settle expired invitations, then deliver everything due; returns sent."""
+        await self.sweep_expired()
+        delivered = 0
+        while handled := await self.deliver_due():
+            delivered += handled
+        return delivered
+
+    async def sweep_expired(self) -> int:
+        db = self.services.db
+        async with db.read_session() as session:
+            due = await session.scalar(
+                select(col(Invitation.id))
+                .where(
+                    col(Invitation.status) == InvitationStatus.PENDING.value,
+                    col(Invitation.expires_at) <= utcnow(),
+                )
+                .limit(1)
+            )
+        if due is None:
+            return 0
+        swept = 0
+        while count := await db.run_write(
+            licences.expire_due, retry_on_integrity=False
+        ):
+            swept += count
+            if count < licences.SWEEP_BATCH:
+                break
+        logger.info("invitations_expired count=%s sender=%s", swept, self.name)
+        return swept
+
+    async def deliver_due(self) -> int:
+        """Claim one batch, send it, record the answers; returns how many claimed."""
+        claimed, claim_id = await self._claim()
+        if not claimed:
+            return 0
+        answers = await self.transport.send([c.message for c in claimed])
+        await self.services.db.run_write(
+            lambda session: self._record(session, claimed, claim_id, answers),
+            retry_on_integrity=False,
+        )
+        return len(claimed)
+
+    async def _claim(self) -> tuple[list[Claimed], str]:
+        claim_id = uuid.uuid4().hex
+        db = self.services.db
+        # A read first, so that an idle sender does not take SQLite's write lock
+        # at every poll.
+        async with db.read_session() as session:
+            due = await session.scalar(
+                select(col(OutboxMessage.id)).where(_due(utcnow())).limit(1)
+            )
+        if due is None:
+            return [], claim_id
+
+        async def work(session: AsyncSession) -> list[Claimed]:
+            now = utcnow()
+            rows = (
+                await session.execute(
+                    select(
+                        col(OutboxMessage.id),
+                        col(OutboxMessage.invitation_id),
+                        col(OutboxMessage.attempts),
+                        col(OutboxMessage.recipient),
+                        col(OutboxMessage.organisation_name),
+                        col(OutboxMessage.accept_link),
+                        col(Invitation.organisation_id),
+                        col(Invitation.status),
+                        col(Invitation.expires_at),
+                    )
+                    .join(Invitation, col(Invitation.id) == OutboxMessage.invitation_id)
+                    .where(_due(now))
+                    .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True, of=OutboxMessage)
+                )
+            ).all()
+            live = [
+                row
+                for row in rows
+                if row.status == InvitationStatus.PENDING.value and row.expires_at > now
+            ]
+            live_ids = {row.id for row in live}
+            settled = [row.id for row in rows if row.id not in live_ids]
+            if settled:
+                # Accepted, revoked or expired since it was queued: nobody needs it.
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id).in_(settled))
+                    .values(status=OutboxStatus.CANCELLED.value, accept_link="")
+                )
+            if live:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id).in_(live_ids))
+                    .values(
+                        status=OutboxStatus.SENDING.value,
+                        claim_id=claim_id,
+                        claimed_until=now + LEASE,
+                        attempts=col(OutboxMessage.attempts) + 1,
+                    )
+                )
+            return [
+                Claimed(
+                    message_id=row.id,
+                    invitation_id=row.invitation_id,
+                    organisation_id=row.organisation_id,
+                    attempts=row.attempts + 1,
+                    message=InvitationMessage(
+                        to=row.recipient,
+                        organisation_name=row.organisation_name,
+                        accept_link=row.accept_link,
+                    ),
+                )
+                for row in live
+            ]
+
+        claimed = await db.run_write(work, retry_on_integrity=False)
+        return claimed, claim_id
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        claimed: list[Claimed],
+        claim_id: str,
+        answers: list[DeliveryFailure | None],
+    ) -> None:
+        now = utcnow()
+        sent = [c for c, answer in zip(claimed, answers, strict=True) if answer is None]
+        if sent:
+            await self._record_sent(session, sent, claim_id, now)
+        for item, answer in zip(claimed, answers, strict=True):
+            if answer is None:
+                continue
+            held = [
+                col(OutboxMessage.id) == item.message_id,
+                col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+                col(OutboxMessage.claim_id) == claim_id,
+            ]
+            if answer.permanent:
+                result = await session.execute(
+                    update(OutboxMessage)
+                    .where(*held)
+                    .values(
+                        status=OutboxStatus.FAILED.value,
+                        last_error=answer.reason,
+                        accept_link="",
+                        claim_id=None,
+                        claimed_until=None,
+                    )
+                )
+                if rows_changed(result) == 1:
+                    await _fail_invitation(session, item, answer.reason, now)
+            else:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(*held)
+                    .values(
+                        status=OutboxStatus.QUEUED.value,
+                        last_error=answer.reason,
+                        next_attempt_at=now + retry_delay(item.attempts),
+                        claim_id=None,
+                        claimed_until=None,
+                    )
+                )
+                logger.warning(
+                    "invitation_email_deferred invitation_id=%s attempts=%s"
+                    " retry_in=%s reason=%r",
+                    item.invitation_id,
+                    item.attempts,
+                    retry_delay(item.attempts),
+                    answer.reason,
+                )
+
+    async def _record_sent(
+        self,
+        session: AsyncSession,
+        sent: list[Claimed],
+        claim_id: str,
+        now: datetime,
+    ) -> None:
+        recorded = await session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id).in_([c.message_id for c in sent]),
+                col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+                col(OutboxMessage.claim_id) == claim_id,
+            )
+            .values(
+                status=OutboxStatus.SENT.value,
+                sent_at=now,
+                accept_link="",
+                last_error=None,
+                claim_id=None,
+                claimed_until=None,
+            )
+            .returning(col(OutboxMessage.invitation_id))
+        )
+        invitation_ids = list(recorded.scalars())
+        if invitation_ids:
+            await session.execute(
+                update(Invitation)
+                .where(col(Invitation.id).in_(invitation_ids))
+                .values(
+                    delivery_status=DeliveryStatus.SENT.value,
+                    last_sent_at=now,
+                    failure_reason=None,
+                )
+            )
+        logger.info(
+            "invitation_emails_sent count=%s sender=%s", len(invitation_ids), self.name
+        )
+
+    def start(self, poll_seconds: float) -> None:
+        self._task = asyncio.create_task(self._run(poll_seconds), name=self.name)
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _run(self, poll_seconds: float) -> None:
+        logger.info("outbox_sender_started sender=%s", self.name)
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                # A database hiccup must not stop delivery for good; the next
+                # round starts from what the outbox holds.
+                logger.exception("outbox_sender_error sender=%s", self.name)
+            await self.services.outbox_bell.wait(poll_seconds)
+
+
+async def _fail_invitation(
+    session: AsyncSession, item: Claimed, reason: str, now: datetime
+) -> None:
+    """The address was refused for good: fail the invitation, return its licence."""
+    failed = await session.execute(
+        update(Invitation)
+        .where(
+            col(Invitation.id) == item.invitation_id,
+            col(Invitation.status) == InvitationStatus.PENDING.value,
+            # One that expired meanwhile is the sweeper's, and is recorded as expired.
+            col(Invitation.expires_at) > now,
+        )
+        .values(
+            status=InvitationStatus.FAILED.value,
+            delivery_status=DeliveryStatus.FAILED.value,
+            failure_reason=reason,
+        )
+    )
+    if rows_changed(failed) == 1:
+        figures = await licences.apply(
+            session,
+            item.organisation_id,
+            LicenceEventKind.INVITATION_FAILED,
+            1,
+            actor_id=None,
+            invitation_id=item.invitation_id,
+        )
+        assert figures is not None, "a pending invitation holds a pending licence"
+    else:
+        await session.execute(
+            update(Invitation)
+            .where(col(Invitation.id) == item.invitation_id)
+            .values(delivery_status=DeliveryStatus.FAILED.value, failure_reason=reason)
+        )
+    logger.warning(
+        "invitation_email_failed invitation_id=%s organisation_id=%s reason=%r",
+        item.invitation_id,
+        item.organisation_id,
+        reason,
+    )
