@@ -154,9 +154,13 @@ class OutboxSender:
         self.batch_size = batch_size
         self.name = name
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def run_once(self) -> int:
-        """Settle expired invitations, then deliver everything due; returns sent."""
+        """Settle expired invitations, then try every message that is due.
+
+        Returns how many messages were attempted, delivered or not.
+        """
         await self.sweep_expired()
         delivered = 0
         while handled := await self.deliver_due():
@@ -188,17 +192,27 @@ class OutboxSender:
 
     async def deliver_due(self) -> int:
         """Claim one batch, send it, record the answers; returns how many claimed."""
-        claimed, claim_id = await self._claim()
+        claimed, claim_id = await self.claim()
         if not claimed:
             return 0
         answers = await self.transport.send([c.message for c in claimed])
+        await self.record(claimed, claim_id, answers)
+        return len(claimed)
+
+    async def record(
+        self,
+        claimed: list[Claimed],
+        claim_id: str,
+        answers: list[DeliveryFailure | None],
+    ) -> None:
+        """Write what the mail server answered for each claimed message."""
         await self.services.db.run_write(
             lambda session: self._record(session, claimed, claim_id, answers),
             retry_on_integrity=False,
         )
-        return len(claimed)
 
-    async def _claim(self) -> tuple[list[Claimed], str]:
+    async def claim(self) -> tuple[list[Claimed], str]:
+        """Take up to one batch of due messages for this sender, under a new lease."""
         claim_id = uuid.uuid4().hex
         db = self.services.db
         # A read first, so that an idle sender does not take SQLite's write lock
@@ -369,19 +383,29 @@ class OutboxSender:
         )
 
     def start(self, poll_seconds: float) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(poll_seconds), name=self.name)
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Let the round in progress record its answers, then stop."""
         if self._task is None:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        self._stopping = True
+        self.services.outbox_bell.ring()
+        try:
+            async with asyncio.timeout(grace_seconds):
+                await asyncio.shield(self._task)
+        except TimeoutError:
+            # Messages it had claimed go out again once their lease ends.
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         self._task = None
+        logger.info("outbox_sender_stopped sender=%s", self.name)
 
     async def _run(self, poll_seconds: float) -> None:
         logger.info("outbox_sender_started sender=%s", self.name)
-        while True:
+        while not self._stopping:
             try:
                 await self.run_once()
             except Exception:
