@@ -84,7 +84,9 @@ def create_app(
 def _mail_backend(settings: Settings) -> Mailer:
     if settings.smtp_url is None:
         return ConsoleMailer()
-    return SmtpMailer(settings.smtp_url, settings.mail_from)
+    return SmtpMailer(
+        settings.smtp_url, settings.mail_from, ca_file=settings.smtp_ca_file
+    )
 
 
 async def _accept_page(_request: Request) -> Response:

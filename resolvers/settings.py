@@ -23,6 +23,7 @@ class Settings:
     graphiql: bool = True
     # Unset: invitation emails go to the server log (the console backend).
     smtp_url: str | None = None
+    smtp_ca_file: str | None = None
     mail_from: str = "Licences <no-reply@licences.invalid>"
     # Whether this process runs the outbox sender; any number of processes may.
     mail_sender: bool = True
@@ -47,6 +48,7 @@ class Settings:
             token_ttl=timedelta(seconds=_positive_int(env, "TOKEN_TTL_SECONDS", 43200)),
             graphiql=_flag(env, "GRAPHIQL", default=not production),
             smtp_url=env.get("SMTP_URL") or None,
+            smtp_ca_file=env.get("SMTP_CA_FILE") or None,
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             mail_sender=_flag(env, "MAIL_SENDER", default=True),
             mail_poll_seconds=_positive_int(env, "MAIL_POLL_SECONDS", 2),

@@ -3,8 +3,10 @@
 ``SMTP_URL`` names the server: ``smtp://host:port`` talks plain SMTP (a local relay),
 ``smtp+starttls://`` upgrades the connection with STARTTLS before anything else is
 said and refuses to go on without it, ``smtps://`` speaks TLS from the first byte.
-A user name and password in the URL (``smtp+starttls://user:secret@host:587``) log
-in. Answers are sorted into what trying again may fix and what it cannot: a refused
+A user name and password in the URL (``smtp+starttls://user:secret@host:587``,
+percent-encoded) log in; ``SMTP_CA_FILE`` adds certificates to trust.
+
+Answers are sorted into what trying again may fix and what it cannot: a refused
 connection or a 4xx answer is temporary, a 5xx answer to a message is permanent.
 A 5xx answer while connecting or logging in counts as temporary: it is a problem
 with the service's own settings, and must not fail every invitation in the queue.
@@ -62,10 +64,19 @@ class SmtpServer:
 class SmtpMailer:
     """Sends each batch over one SMTP connection."""
 
-    def __init__(self, url: str, mail_from: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        mail_from: str,
+        *,
+        timeout: float = 30.0,
+        ca_file: str | None = None,
+    ) -> None:
         self.server = SmtpServer.from_url(url)
         self.mail_from = mail_from
         self.timeout = timeout
+        # Certificates to trust besides the system's, for a relay with a private CA.
+        self.ca_file = ca_file
         self._domain = mail_from.rpartition("@")[2].strip("> ") or "localhost"
 
     async def send(
@@ -79,6 +90,7 @@ class SmtpMailer:
             use_tls=self.server.use_tls,
             start_tls=self.server.start_tls,
             timeout=self.timeout,
+            cert_bundle=self.ca_file,
         )
         try:
             await client.connect()

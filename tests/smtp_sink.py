@@ -6,11 +6,13 @@ refuse, as a mail server does for a mailbox that does not exist.
 
 import asyncio
 import socket
+import ssl
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 REFUSAL = "550 5.1.1 No such mailbox here"
 
@@ -58,7 +60,27 @@ class SmtpSink:
         self.port = port or free_port()
         self.refuse: set[str] = set()
         self.received: list[Received] = []
+        self.logins: list[tuple[bytes, bytes]] = []
+        # Options for aiosmtpd's server: STARTTLS, authentication.
+        self.options: dict[str, Any] = {}
         self._controller: Controller | None = None
+
+    def require_starttls_and_login(
+        self, tls: ssl.SSLContext, user: str, password: str
+    ) -> None:
+        def authenticate(
+            _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any
+        ) -> AuthResult:
+            self.logins.append((data.login, data.password))
+            ok = (data.login, data.password) == (user.encode(), password.encode())
+            return AuthResult(success=ok, handled=False)
+
+        self.options = {
+            "tls_context": tls,
+            "require_starttls": True,
+            "auth_required": True,
+            "authenticator": authenticate,
+        }
 
     @property
     def url(self) -> str:
@@ -66,7 +88,7 @@ class SmtpSink:
 
     def start(self) -> None:
         self._controller = Controller(
-            _Handler(self), hostname="127.0.0.1", port=self.port
+            _Handler(self), hostname="127.0.0.1", port=self.port, **self.options
         )
         self._controller.start()
 
