@@ -5,6 +5,7 @@ python server.py migrate         create or upgrade the database schema
 python server.py demo            load the demo organisation (idempotent)
 python server.py add-staff EMAIL create a staff user
 python server.py token EMAIL     print a bearer token for an admin or staff user
+python server.py send-mail       deliver the invitation emails that are due, then exit
 """
 
 import argparse
@@ -190,6 +191,13 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
                 assert user is not None
                 token = issue_token(user, settings)
                 print(f"{user.role.lower()} {email}: Authorization: Bearer {token}")
+        elif args.command == "send-mail":
+            services = Services(
+                db=db, settings=settings, mailer=_mail_backend(settings)
+            )
+            sender = OutboxSender(services, services.mailer, name=f"cli-{os.getpid()}")
+            attempted = await sender.run_once()
+            print(f"attempted {attempted} invitation emails")
         elif args.command == "add-staff":
             user = await add_staff(db, args.email.strip().lower())
             print(f"staff user {user.email} (id {user.id})")
@@ -212,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="load demo data and print bearer tokens")
     commands.add_parser("add-staff", help="create a staff user").add_argument("email")
     commands.add_parser("token", help="print a bearer token").add_argument("email")
+    commands.add_parser(
+        "send-mail", help="deliver the invitation emails that are due, then exit"
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(

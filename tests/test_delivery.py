@@ -1,8 +1,11 @@
 """Invitation emails through the outbox to a real SMTP server (aiosmtpd)."""
 
 import asyncio
+import os
 import re
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,6 +31,7 @@ from tests.recount import kept, recount
 from tests.smtp_sink import REFUSAL, SmtpSink
 
 MAIL_FROM = "Licences <no-reply@example.com>"
+SERVER = Path(__file__).parent.parent / "server.py"
 
 INVITE_LEARNERS = """
 mutation Invite($input: InviteLearnersInput!) {
@@ -350,3 +354,42 @@ async def test_the_server_sends_in_the_background_when_smtp_url_is_set(
     assert smtp_sink.recipients() == ["ada@example.com"]
     (row,) = await outbox_rows(db)
     assert row.status == OutboxStatus.SENT
+
+
+async def test_two_sender_processes_deliver_each_message_exactly_once(
+    database_url: str, settings: Settings, factory: Factory, smtp_sink: SmtpSink
+) -> None:
+    smtp_sink.start()
+    scene = await factory.scene(licences=300)
+    emails = [f"learner{n:03}@example.com" for n in range(300)]
+    await invite(factory, scene, *emails)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": settings.secret_key,
+        "SMTP_URL": smtp_sink.url,
+        "MAIL_FROM": MAIL_FROM,
+        "LOG_LEVEL": "WARNING",
+    }
+
+    async def send_mail() -> str:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(SERVER),
+            "send-mail",
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(120):
+            output, _ = await process.communicate()
+        assert process.returncode == 0
+        return output.decode().strip()
+
+    outputs = await asyncio.gather(send_mail(), send_mail())
+
+    counts = [re.fullmatch(r"attempted (\d+) invitation emails", o) for o in outputs]
+    attempted = [int(count[1]) for count in counts if count is not None]
+    assert len(attempted) == 2
+    assert sum(attempted) == 300
+    assert smtp_sink.recipients() == emails
+    assert len(smtp_sink.received) == 300
