@@ -175,6 +175,8 @@ async def load_demo(settings: Settings, db: Database) -> None:
     for message, name in zip(mailbox.sent, names, strict=False):
         token = parse_qs(urlparse(message.accept_link).query)["token"][0]
         await invitations.accept_invitation(services, token, name)
+    # The links of the invitations left pending, to try accepting one by hand.
+    await ConsoleMailer().send(mailbox.sent[len(names) :])
     logger.info("demo_data loaded organisation=%r", DEMO_ORGANISATION)
 
 

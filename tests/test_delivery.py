@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlmodel import col
 
 from models import (
@@ -393,3 +393,29 @@ async def test_two_sender_processes_deliver_each_message_exactly_once(
     assert sum(attempted) == 300
     assert smtp_sink.recipients() == emails
     assert len(smtp_sink.received) == 300
+
+
+async def test_a_batch_queues_its_emails_in_the_same_statements_whatever_its_size(
+    db: Database, factory: Factory
+) -> None:
+    scene = await factory.scene(licences=1000)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    async def statements_to_invite(emails: list[str]) -> list[str]:
+        statements.clear()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            await invite(factory, scene, *emails)
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+        return list(statements)
+
+    one = await statements_to_invite(["single@example.com"])
+    many = await statements_to_invite([f"p{n}@example.com" for n in range(500)])
+
+    assert len(many) == len(one)
+    assert sum("outbox_message" in sql for sql in many) == 1
+    assert len(await outbox_rows(db)) == 501
