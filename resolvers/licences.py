@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -192,10 +192,7 @@ async def expire_due(session: AsyncSession, organisation_id: int | None = None) 
     Each expiry gets its own ledger row, dated at the invitation's expiry time.
     """
     now = utcnow()
-    due: list[ColumnElement[bool]] = [
-        col(Invitation.status) == InvitationStatus.PENDING.value,
-        col(Invitation.expires_at) <= now,
-    ]
+    due: list[ColumnElement[bool]] = [_pending(), col(Invitation.expires_at) <= now]
     if organisation_id is not None:
         due.append(col(Invitation.organisation_id) == organisation_id)
     else:
@@ -238,13 +235,21 @@ async def expire_due(session: AsyncSession, organisation_id: int | None = None) 
     return len(expired)
 
 
+def _pending() -> ColumnElement[bool]:
+    # Written into the SQL rather than bound, so that the planner can match the
+    # partial index on pending invitations even in a prepared, generic plan.
+    return col(Invitation.status) == literal(
+        InvitationStatus.PENDING.value, literal_execute=True
+    )
+
+
 def _unswept(now: datetime) -> Any:
     """How many of an organisation's pending invitations have expired unswept."""
     return (
         select(func.count())
         .where(
             col(Invitation.organisation_id) == col(Organisation.id),
-            col(Invitation.status) == InvitationStatus.PENDING.value,
+            _pending(),
             col(Invitation.expires_at) <= now,
         )
         .correlate(Organisation)

@@ -138,6 +138,14 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True)
+class Claim:
+    claim_id: str
+    messages: list[Claimed]
+    # Due messages taken off the queue, to send or cancelled; none means done.
+    picked: int
+
+
 class OutboxSender:
     """Delivers the outbox through ``transport``; one per process is enough."""
 
@@ -162,10 +170,13 @@ class OutboxSender:
         Returns how many messages were attempted, delivered or not.
         """
         await self.sweep_expired()
-        delivered = 0
-        while handled := await self.deliver_due():
-            delivered += handled
-        return delivered
+        attempted = 0
+        while (claim := await self.claim()).picked:
+            if claim.messages:
+                answers = await self.transport.send([c.message for c in claim.messages])
+                await self.record(claim, answers)
+            attempted += len(claim.messages)
+        return attempted
 
     async def sweep_expired(self) -> int:
         db = self.services.db
@@ -190,28 +201,14 @@ class OutboxSender:
         logger.info("invitations_expired count=%s sender=%s", swept, self.name)
         return swept
 
-    async def deliver_due(self) -> int:
-        """Claim one batch, send it, record the answers; returns how many claimed."""
-        claimed, claim_id = await self.claim()
-        if not claimed:
-            return 0
-        answers = await self.transport.send([c.message for c in claimed])
-        await self.record(claimed, claim_id, answers)
-        return len(claimed)
-
-    async def record(
-        self,
-        claimed: list[Claimed],
-        claim_id: str,
-        answers: list[DeliveryFailure | None],
-    ) -> None:
+    async def record(self, claim: Claim, answers: list[DeliveryFailure | None]) -> None:
         """Write what the mail server answered for each claimed message."""
         await self.services.db.run_write(
-            lambda session: self._record(session, claimed, claim_id, answers),
+            lambda session: self._record(session, claim, answers),
             retry_on_integrity=False,
         )
 
-    async def claim(self) -> tuple[list[Claimed], str]:
+    async def claim(self) -> Claim:
         """Take up to one batch of due messages for this sender, under a new lease."""
         claim_id = uuid.uuid4().hex
         db = self.services.db
@@ -222,9 +219,9 @@ class OutboxSender:
                 select(col(OutboxMessage.id)).where(_due(utcnow())).limit(1)
             )
         if due is None:
-            return [], claim_id
+            return Claim(claim_id, [], picked=0)
 
-        async def work(session: AsyncSession) -> list[Claimed]:
+        async def work(session: AsyncSession) -> Claim:
             now = utcnow()
             rows = (
                 await session.execute(
@@ -271,7 +268,7 @@ class OutboxSender:
                         attempts=col(OutboxMessage.attempts) + 1,
                     )
                 )
-            return [
+            messages = [
                 Claimed(
                     message_id=row.id,
                     invitation_id=row.invitation_id,
@@ -285,18 +282,18 @@ class OutboxSender:
                 )
                 for row in live
             ]
+            return Claim(claim_id, messages, picked=len(rows))
 
-        claimed = await db.run_write(work, retry_on_integrity=False)
-        return claimed, claim_id
+        return await db.run_write(work, retry_on_integrity=False)
 
     async def _record(
         self,
         session: AsyncSession,
-        claimed: list[Claimed],
-        claim_id: str,
+        claim: Claim,
         answers: list[DeliveryFailure | None],
     ) -> None:
         now = utcnow()
+        claimed, claim_id = claim.messages, claim.claim_id
         sent = [c for c, answer in zip(claimed, answers, strict=True) if answer is None]
         if sent:
             await self._record_sent(session, sent, claim_id, now)
