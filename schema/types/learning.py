@@ -52,7 +52,9 @@ class Invitation(Node):
     created_at: datetime
     expires_at: datetime
     accepted_at: datetime | None
-    delivery_status: DeliveryStatus
+    delivery_status: DeliveryStatus = strawberry.field(
+        description="QUEUED until the mail server accepts the latest email."
+    )
     last_sent_at: datetime | None = strawberry.field(
         description="When the mail server last accepted an email for it."
     )
