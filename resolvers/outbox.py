@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -58,6 +58,10 @@ BATCH_SIZE = 50
 LEASE = timedelta(minutes=5)
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_LONGEST = timedelta(hours=1)
+# Settled messages are kept this long, to look into a delivery, then deleted; the
+# invitation keeps its own delivery status, sent time and failure reason.
+KEEP_SETTLED = timedelta(days=7)
+_SETTLED = [OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED]
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -176,7 +180,36 @@ class OutboxSender:
                 answers = await self.transport.send([c.message for c in claim.messages])
                 await self.record(claim, answers)
             attempted += len(claim.messages)
+        await self.prune_settled()
         return attempted
+
+    async def prune_settled(self) -> int:
+        """Delete a batch of messages settled more than ``KEEP_SETTLED`` ago."""
+        db = self.services.db
+        # A settled message's last due time is when its final attempt became due:
+        # close to when it settled, unless no sender ran for a while. The due
+        # index finds messages by it.
+        old = and_(
+            col(OutboxMessage.status).in_([status.value for status in _SETTLED]),
+            col(OutboxMessage.next_attempt_at) < utcnow() - KEEP_SETTLED,
+        )
+        async with db.read_session() as session:
+            found = await session.scalar(
+                select(col(OutboxMessage.id)).where(old).limit(1)
+            )
+        if found is None:
+            return 0
+
+        async def work(session: AsyncSession) -> int:
+            batch = select(col(OutboxMessage.id)).where(old).limit(BATCH_SIZE * 10)
+            deleted = await session.execute(
+                delete(OutboxMessage).where(col(OutboxMessage.id).in_(batch))
+            )
+            return rows_changed(deleted)
+
+        pruned = await db.run_write(work, retry_on_integrity=False)
+        logger.info("outbox_pruned count=%s sender=%s", pruned, self.name)
+        return pruned
 
     async def sweep_expired(self) -> int:
         db = self.services.db

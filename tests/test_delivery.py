@@ -423,3 +423,27 @@ async def test_a_batch_queues_its_emails_in_the_same_statements_whatever_its_siz
     assert len(many) == len(one)
     assert sum("outbox_message" in sql for sql in many) == 1
     assert len(await outbox_rows(db)) == 501
+
+
+async def test_settled_messages_are_deleted_after_a_week(
+    services: Services, factory: Factory, mailer: MemoryMailer, clock: Clock
+) -> None:
+    scene = await factory.scene(licences=3)
+    await invite(factory, scene, "ada@example.com")
+    sender = OutboxSender(services, mailer)
+    await sender.run_once()
+    clock.advance(timedelta(days=6))
+    await invite(factory, scene, "bo@example.com")
+
+    clock.advance(timedelta(days=1, seconds=1))
+    await sender.run_once()
+
+    # Ada's message went a week ago and is gone; the invitation keeps the record.
+    assert [row.recipient for row in await outbox_rows(services.db)] == [
+        "bo@example.com"
+    ]
+    nodes = (await organisation(factory, scene))["invitations"]["nodes"]
+    assert [(n["email"], n["deliveryStatus"]) for n in nodes] == [
+        ("ada@example.com", "SENT"),
+        ("bo@example.com", "SENT"),
+    ]
