@@ -83,12 +83,14 @@ async def ledger_sum(db: Database, organisation_id: int) -> Figures:
     return Figures(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
 
-async def expiries_in_ledger(db: Database, organisation_id: int) -> int:
+async def events_in_ledger(
+    db: Database, organisation_id: int, kind: LicenceEventKind
+) -> int:
     async with db.read_session() as session:
         count = await session.scalar(
             select(func.count()).where(
                 col(LicenceEvent.organisation_id) == organisation_id,
-                col(LicenceEvent.kind) == LicenceEventKind.INVITATION_EXPIRED.value,
+                col(LicenceEvent.kind) == kind.value,
             )
         )
     return count or 0

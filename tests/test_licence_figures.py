@@ -1,7 +1,8 @@
 """The kept figures against a full recount, over random sequences of operations.
 
 The clock moves too, so invitations expire between steps, and sweeps settle them
-only now and then: the figures must be exact in between.
+only now and then: the figures must be exact in between. Emails go to a real SMTP
+server that refuses some addresses for good, failing those invitations.
 """
 
 import random
@@ -9,24 +10,35 @@ from datetime import timedelta
 
 import pytest
 
-from models import Clock, Database
+from models import Clock, Database, LicenceEventKind
 from resolvers import invitations, learners, licence_requests
 from resolvers.context import Services
 from resolvers.errors import Rejected
 from resolvers.mail import MemoryMailer
 from resolvers.outbox import OutboxSender
+from resolvers.smtp import SmtpMailer
 from tests.factories import Factory, Scene, queued_tokens
-from tests.recount import expiries_in_ledger, kept, ledger_sum, recount, stored
+from tests.recount import events_in_ledger, kept, ledger_sum, recount, stored
+from tests.smtp_sink import SmtpSink
+
+EXPIRED = LicenceEventKind.INVITATION_EXPIRED
+FAILED = LicenceEventKind.INVITATION_FAILED
 
 
 class Operations:
     """Each operation a caller can perform, picked at random with its arguments."""
 
     def __init__(
-        self, services: Services, factory: Factory, scene: Scene, clock: Clock
+        self,
+        services: Services,
+        factory: Factory,
+        scene: Scene,
+        clock: Clock,
+        smtp_sink: SmtpSink,
     ) -> None:
         self.services = services
         self.clock = clock
+        self.smtp_sink = smtp_sink
         self.factory = factory
         self.scene = scene
         self.tokens: list[str] = []
@@ -40,6 +52,9 @@ class Operations:
         for _ in range(rng.randint(1, 4)):
             self.serial += 1
             emails.append(f"person{self.serial}@example.com")
+            if rng.random() < 0.2:
+                # The mail server will refuse this address for good.
+                self.smtp_sink.refuse.add(emails[-1])
         if rng.random() < 0.2:
             emails.append(emails[0])
         outcome = await invitations.invite_learners(
@@ -78,6 +93,10 @@ class Operations:
     async def let_time_pass(self, rng: random.Random) -> None:
         self.clock.advance(rng.choice([timedelta(hours=5), timedelta(days=9)]))
 
+    async def deliver(self, _rng: random.Random) -> None:
+        mailer = SmtpMailer(self.smtp_sink.url, "licences@example.com")
+        await OutboxSender(self.services, mailer).run_once()
+
     async def sweep(self, _rng: random.Random) -> None:
         await OutboxSender(self.services, MemoryMailer()).sweep_expired()
 
@@ -110,11 +129,17 @@ class Operations:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_kept_figures_equal_a_full_recount_after_every_step(
-    seed: int, db: Database, services: Services, factory: Factory, clock: Clock
+    seed: int,
+    db: Database,
+    services: Services,
+    factory: Factory,
+    clock: Clock,
+    smtp_sink: SmtpSink,
 ) -> None:
     rng = random.Random(seed)
     scene = await factory.scene(licences=8)
-    operations = Operations(services, factory, scene, clock)
+    smtp_sink.start()
+    operations = Operations(services, factory, scene, clock, smtp_sink)
     steps = [
         operations.invite,
         operations.accept,
@@ -125,6 +150,7 @@ async def test_kept_figures_equal_a_full_recount_after_every_step(
         operations.decide,
         operations.let_time_pass,
         operations.sweep,
+        operations.deliver,
     ]
     refusals = 0
     unswept_seen = 0
@@ -147,9 +173,11 @@ async def test_kept_figures_equal_a_full_recount_after_every_step(
         if in_row != figures:
             unswept_seen += 1
 
-    # The sequence exercised both sides of the rules, not only the happy path,
-    # and invitations expired both before a sweep came and through one.
+    # The sequence exercised both sides of the rules, not only the happy path;
+    # invitations expired, and read as expired before anything settled them;
+    # the mail server refused some addresses for good.
     assert refusals > 0
     assert operations.learner_ids
     assert unswept_seen > 0
-    assert await expiries_in_ledger(db, scene.organisation_id) > 0
+    assert await events_in_ledger(db, scene.organisation_id, EXPIRED) > 0
+    assert await events_in_ledger(db, scene.organisation_id, FAILED) > 0
