@@ -17,7 +17,6 @@ from models import (
     Database,
     LicenceEvent,
     LicenceEventKind,
-    OutboxMessage,
     OutboxStatus,
 )
 from resolvers.context import Services
@@ -27,10 +26,10 @@ from resolvers.settings import Settings
 from resolvers.smtp import SmtpMailer
 from server import create_app
 from tests.factories import Factory, Scene, token_of
+from tests.outbox_helpers import MAIL_FROM, outbox_rows, smtp_sender
 from tests.recount import kept, recount
 from tests.smtp_sink import REFUSAL, SmtpSink
 
-MAIL_FROM = "Licences <no-reply@example.com>"
 SERVER = Path(__file__).parent.parent / "server.py"
 
 INVITE_LEARNERS = """
@@ -70,10 +69,6 @@ query Invitations($id: ID!, $status: InvitationStatus) {
 """
 
 
-def smtp_sender(services: Services, sink: SmtpSink, name: str = "test") -> OutboxSender:
-    return OutboxSender(services, SmtpMailer(sink.url, MAIL_FROM), name=name)
-
-
 async def invite(factory: Factory, scene: Scene, *emails: str) -> None:
     answer = await factory.execute(
         INVITE_LEARNERS,
@@ -95,14 +90,6 @@ async def organisation(
     assert answer.data is not None
     found: dict[str, Any] = answer.data["organisation"]
     return found
-
-
-async def outbox_rows(db: Database) -> list[OutboxMessage]:
-    async with db.read_session() as session:
-        rows = await session.scalars(
-            select(OutboxMessage).order_by(col(OutboxMessage.id))
-        )
-        return list(rows)
 
 
 async def test_the_email_arrives_with_a_link_that_accepts_the_invitation(

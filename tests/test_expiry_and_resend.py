@@ -11,9 +11,9 @@ from resolvers.context import Services
 from resolvers.mail import MemoryMailer
 from resolvers.outbox import OutboxSender
 from tests.factories import Factory, Scene, token_of
+from tests.outbox_helpers import outbox_rows, smtp_sender
 from tests.recount import kept, ledger_sum, recount, stored
 from tests.smtp_sink import SmtpSink
-from tests.test_delivery import outbox_rows, smtp_sender
 
 TTL = timedelta(days=14)
 

@@ -14,8 +14,8 @@ from resolvers.outbox import OutboxSender
 from resolvers.settings import ConfigurationError, Settings
 from resolvers.smtp import SmtpMailer, SmtpServer
 from tests.factories import Factory
+from tests.outbox_helpers import MAIL_FROM, outbox_rows
 from tests.smtp_sink import SmtpSink
-from tests.test_delivery import MAIL_FROM, outbox_rows
 
 SECRET = "x" * 40
 
