@@ -6,6 +6,7 @@ python server.py demo            load the demo organisation (idempotent)
 python server.py add-staff EMAIL create a staff user
 python server.py token EMAIL     print a bearer token for an admin or staff user
 python server.py export-schema   write the GraphQL SDL to schema.graphql
+python server.py send-mail       deliver the invitation emails that are due, then exit
 """
 
 import argparse
@@ -31,7 +32,9 @@ from resolvers import invitations, organisations
 from resolvers.auth import Viewer, issue_token
 from resolvers.context import Services
 from resolvers.mail import ConsoleMailer, Mailer, MemoryMailer
+from resolvers.outbox import OutboxSender
 from resolvers.settings import ConfigurationError, Settings
+from resolvers.smtp import SmtpMailer
 from schema import build_schema, sdl
 from schema.http import GraphQLEndpoint
 
@@ -53,14 +56,20 @@ def create_app(
     settings = settings or Settings.from_env()
     database = db or Database(settings.database_url)
     services = Services(
-        db=database, settings=settings, mailer=mailer or ConsoleMailer()
+        db=database, settings=settings, mailer=mailer or _mail_backend(settings)
     )
     endpoint = GraphQLEndpoint(build_schema(settings), services)
+    sender = OutboxSender(services, services.mailer, name=f"sender-{os.getpid()}")
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
-        await database.dispose()
+        if settings.mail_sender:
+            sender.start(settings.mail_poll_seconds)
+        try:
+            yield
+        finally:
+            await sender.stop()
+            await database.dispose()
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -75,6 +84,14 @@ def create_app(
     )
     app.state.services = services
     return app
+
+
+def _mail_backend(settings: Settings) -> Mailer:
+    if settings.smtp_url is None:
+        return ConsoleMailer()
+    return SmtpMailer(
+        settings.smtp_url, settings.mail_from, ca_file=settings.smtp_ca_file
+    )
 
 
 async def _accept_page(_request: Request) -> Response:
@@ -156,10 +173,14 @@ async def load_demo(settings: Settings, db: Database) -> None:
     await invitations.invite_learners(
         services, _viewer(admin), created.organisation.id, emails, dry_run=False
     )
+    # Deliver to a mailbox in memory, to read the links the demo learners accept.
+    await OutboxSender(services, mailbox, name="demo").run_once()
     names = ["Ada", "Brian", "Chloé", "Dev", "Eun"]
     for message, name in zip(mailbox.sent, names, strict=False):
         token = parse_qs(urlparse(message.accept_link).query)["token"][0]
         await invitations.accept_invitation(services, token, name)
+    # The links of the invitations left pending, to try accepting one by hand.
+    await ConsoleMailer().send(mailbox.sent[len(names) :])
     logger.info("demo_data loaded organisation=%r", DEMO_ORGANISATION)
 
 
@@ -176,6 +197,13 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
                 assert user is not None
                 token = issue_token(user, settings)
                 print(f"{user.role.lower()} {email}: Authorization: Bearer {token}")
+        elif args.command == "send-mail":
+            services = Services(
+                db=db, settings=settings, mailer=_mail_backend(settings)
+            )
+            sender = OutboxSender(services, services.mailer, name=f"cli-{os.getpid()}")
+            attempted = await sender.run_once()
+            print(f"attempted {attempted} invitation emails")
         elif args.command == "add-staff":
             user = await add_staff(db, args.email.strip().lower())
             print(f"staff user {user.email} (id {user.id})")
@@ -199,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("add-staff", help="create a staff user").add_argument("email")
     commands.add_parser("token", help="print a bearer token").add_argument("email")
     commands.add_parser("export-schema", help=f"write the GraphQL SDL to {SCHEMA_FILE}")
+    commands.add_parser(
+        "send-mail", help="deliver the invitation emails that are due, then exit"
+    )
     args = parser.parse_args(argv)
     if args.command == "export-schema":
         SCHEMA_FILE.write_text(sdl())

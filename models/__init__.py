@@ -1,7 +1,10 @@
 """Tables and database access for the licence service."""
 
+from models.clock import Clock, clock
 from models.database import Database, rows_changed, utcnow
+from models.outbox import OutboxMessage, OutboxStatus
 from models.tables import (
+    DeliveryStatus,
     Invitation,
     InvitationStatus,
     Learner,
@@ -16,7 +19,9 @@ from models.tables import (
 )
 
 __all__ = [
+    "Clock",
     "Database",
+    "DeliveryStatus",
     "Invitation",
     "InvitationStatus",
     "Learner",
@@ -26,8 +31,11 @@ __all__ = [
     "LicenceRequest",
     "LicenceRequestStatus",
     "Organisation",
+    "OutboxMessage",
+    "OutboxStatus",
     "Role",
     "User",
+    "clock",
     "rows_changed",
     "utcnow",
 ]

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from models import Database
 from resolvers.auth import Viewer
 from resolvers.loaders import Loaders
-from resolvers.mail import Mailer
+from resolvers.mail import Doorbell, Mailer
 from resolvers.settings import Settings
 
 
@@ -22,7 +22,9 @@ class Services:
 
     db: Database
     settings: Settings
+    # The backend the outbox sender delivers through (console, SMTP, memory).
     mailer: Mailer
+    outbox_bell: Doorbell = field(default_factory=Doorbell)
 
 
 class SharedReadSession(AsyncSession):

@@ -5,19 +5,22 @@ names another (for example a PostgreSQL server); every test gets empty tables.
 """
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlmodel import SQLModel
 
-from models import Database
+from models import Clock, Database
+from models import clock as service_clock
 from resolvers.context import Services
 from resolvers.mail import MemoryMailer
 from resolvers.settings import Settings
 from server import create_app
 from tests.factories import Factory
+from tests.smtp_sink import SmtpSink
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256"
 
@@ -67,3 +70,19 @@ async def client(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The service's clock, stopped at a fixed instant; tests move it on by hand."""
+    service_clock.set(datetime(2030, 1, 6, 9, 0, tzinfo=UTC))
+    yield service_clock
+    service_clock.release()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1, not yet started."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from models import Database, Invitation, LicenceEvent
 from resolvers.errors import ErrorCode
+from resolvers.mail import DeliveryFailure, InvitationMessage
+from resolvers.outbox import OutboxSender
 from schema.relay import to_global_id
 from tests.documents import (
     ACCEPT_INVITATION,
@@ -82,6 +84,40 @@ async def invitation_expired(f: Factory, scene: Scene) -> Any:
     return RESEND_INVITATION, {"input": {"invitationId": global_id}}, scene.admin
 
 
+async def _resend(f: Factory, scene: Scene, email: str) -> Any:
+    global_id = to_global_id("Invitation", await f.invitation_id(email))
+    return RESEND_INVITATION, {"input": {"invitationId": global_id}}, scene.admin
+
+
+async def invitation_accepted(f: Factory, scene: Scene) -> Any:
+    await f.learner(scene, "in@example.com")
+    return await _resend(f, scene, "in@example.com")
+
+
+async def invitation_revoked(f: Factory, scene: Scene) -> Any:
+    await f.invite(scene, "out@example.com")
+    invitation = to_global_id("Invitation", await f.invitation_id("out@example.com"))
+    await f.execute(
+        REVOKE_INVITATION, scene.admin, {"input": {"invitationId": invitation}}
+    )
+    return await _resend(f, scene, "out@example.com")
+
+
+class RefusingMailer:
+    """A mail server that answers every message with a permanent refusal."""
+
+    async def send(
+        self, messages: list[InvitationMessage]
+    ) -> list[DeliveryFailure | None]:
+        return [DeliveryFailure("550 No such mailbox", permanent=True)] * len(messages)
+
+
+async def invitation_failed(f: Factory, scene: Scene) -> Any:
+    await f.invite(scene, "bounce@example.com")
+    await OutboxSender(f.services, RefusingMailer()).run_once()
+    return await _resend(f, scene, "bounce@example.com")
+
+
 async def invalid_invitation_token(_f: Factory, _scene: Scene) -> Any:
     return ACCEPT_INVITATION, {"input": {"token": "made-up"}}, None
 
@@ -141,6 +177,9 @@ ATTEMPTS: dict[ErrorCode, Attempt] = {
     ErrorCode.NOT_ENOUGH_LICENCES: not_enough_licences,
     ErrorCode.INVITATION_NOT_PENDING: invitation_not_pending,
     ErrorCode.INVITATION_EXPIRED: invitation_expired,
+    ErrorCode.INVITATION_ACCEPTED: invitation_accepted,
+    ErrorCode.INVITATION_REVOKED: invitation_revoked,
+    ErrorCode.INVITATION_FAILED: invitation_failed,
     ErrorCode.INVALID_INVITATION_TOKEN: invalid_invitation_token,
     ErrorCode.LEARNER_NOT_ACTIVE: learner_not_active,
     ErrorCode.INVALID_QUANTITY: invalid_quantity,

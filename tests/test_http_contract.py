@@ -7,7 +7,6 @@ import httpx
 import pytest
 
 from resolvers import pages
-from resolvers.mail import MemoryMailer
 from tests.documents import (
     ACCEPT_INVITATION,
     INVITE_LEARNERS,
@@ -30,7 +29,7 @@ async def post(
 
 
 async def test_the_admin_flow_end_to_end(
-    client: httpx.AsyncClient, factory: Factory, mailer: MemoryMailer
+    client: httpx.AsyncClient, factory: Factory
 ) -> None:
     scene = await factory.scene(licences=3)
     token = factory.token_for(scene.admin)
@@ -41,7 +40,7 @@ async def test_the_admin_flow_end_to_end(
         {"input": {"organisationId": scene.organisation_gid, "emails": ["l@x.org"]}},
         token,
     )
-    (message,) = mailer.sent
+    (message,) = await factory.deliver()
     accepted = await post(
         client,
         ACCEPT_INVITATION,

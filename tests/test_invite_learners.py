@@ -5,7 +5,6 @@ from typing import Any
 from sqlalchemy import event
 
 from models import Database
-from resolvers.mail import MemoryMailer
 from tests.documents import INVITE_LEARNERS, ORGANISATION_SUMMARY
 from tests.factories import Factory, Scene
 from tests.recount import kept, recount
@@ -30,13 +29,11 @@ async def invite(
     return result.data["inviteLearners"]
 
 
-async def test_each_email_gets_its_own_result(
-    factory: Factory, mailer: MemoryMailer
-) -> None:
+async def test_each_email_gets_its_own_result(factory: Factory) -> None:
     scene = await factory.scene(licences=10)
     await factory.learner(scene, "already.learner@example.com")
     await factory.invite(scene, "already.invited@example.com")
-    mailer.sent.clear()
+    await factory.deliver()
 
     payload = await invite(
         factory,
@@ -67,13 +64,12 @@ async def test_each_email_gets_its_own_result(
         "inUse": 1,
     }
     assert payload["userErrors"] == []
-    assert [m.to for m in mailer.sent] == ["new.person@example.com"]
-    assert "token=" in mailer.sent[0].accept_link
+    delivered = await factory.deliver()
+    assert [m.to for m in delivered] == ["new.person@example.com"]
+    assert "token=" in delivered[0].accept_link
 
 
-async def test_too_few_licences_invites_nobody(
-    db: Database, factory: Factory, mailer: MemoryMailer
-) -> None:
+async def test_too_few_licences_invites_nobody(db: Database, factory: Factory) -> None:
     scene = await factory.scene(licences=2)
     before = await kept(db, scene.organisation_id)
 
@@ -100,15 +96,15 @@ async def test_too_few_licences_invites_nobody(
     assert payload["licenceSummary"] is None
     assert await kept(db, scene.organisation_id) == before
     assert await recount(db, scene.organisation_id) == before
-    assert mailer.sent == []
+    assert await factory.deliver() == []
 
 
 async def test_dry_run_answers_like_the_real_call_and_writes_nothing(
-    db: Database, factory: Factory, mailer: MemoryMailer
+    db: Database, factory: Factory
 ) -> None:
     scene = await factory.scene(licences=5)
     await factory.invite(scene, "known@example.com")
-    mailer.sent.clear()
+    await factory.deliver()
     emails = ["known@example.com", "fresh@example.com", "fresh@example.com", "x"]
     before = await kept(db, scene.organisation_id)
 
@@ -116,7 +112,7 @@ async def test_dry_run_answers_like_the_real_call_and_writes_nothing(
 
     assert await kept(db, scene.organisation_id) == before
     assert await recount(db, scene.organisation_id) == before
-    assert mailer.sent == []
+    assert await factory.deliver() == []
 
     real = await invite(factory, scene, emails)
 
