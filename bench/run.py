@@ -40,7 +40,7 @@ from resolvers.auth import issue_token  # noqa: E402
 from resolvers.settings import Settings  # noqa: E402
 from schema.relay import to_global_id  # noqa: E402
 
-SECRET = "bench-secret-key-that-is-only-for-this-throwaway-database"
+SECRET = "bench-secret-key-that-is-only-for-this-throwaway-database"  # noqa: S105
 
 SUMMARY = """
 query Summary($id: ID!) {
@@ -478,7 +478,9 @@ def check_same_answers(scenarios: list[Scenario]) -> None:
                 f"baseline {baseline_status} {baseline_body[:600]!r}"
             )
         if b'"errors"' in server_body or b'"organisation":null' in server_body:
-            raise SystemExit(f"{scenario.name}: not a real answer: {server_body[:600]!r}")
+            raise SystemExit(
+                f"{scenario.name}: not a real answer: {server_body[:600]!r}"
+            )
         print(f"same answer  {scenario.name}: {len(server_body):,} bytes")
 
 
@@ -527,9 +529,7 @@ def time_invites(
             status, body = fetch(call)
             elapsed = (time.perf_counter() - started) * 1000
             _check_invite(side, status, body, profile.invite_size)
-            (times.server_ms if side == "server" else times.baseline_ms).append(
-                elapsed
-            )
+            (times.server_ms if side == "server" else times.baseline_ms).append(elapsed)
     return times
 
 
@@ -600,7 +600,9 @@ def summarise(
             f"against {profile.small:,}, both on the GraphQL server",
             "server": _side(big.server_samples),
             "baseline": _side(small.server_samples),
-            "baseline_is": f"the GraphQL server, {profile.small:,}-learner organisation",
+            "baseline_is": (
+                f"the GraphQL server, {profile.small:,}-learner organisation"
+            ),
             "ratio": scale,
             "target": "within 1.2 (ratio >= 0.833)",
             "met": scale >= 1 / 1.2,
@@ -668,13 +670,14 @@ def write_results(
         f"- `{row['name']}`: {row['description']}; baseline: {row['baseline_is']}."
         for row in rows
     )
+    quick = " (quick run)" if meta["quick"] else ""
     markdown = f"""# Benchmark results
 
 - Date: {meta["date"]}
 - Machine: {meta["cores"]} cores, {meta["cpu"]}, Python {meta["python"]}
 - Load: {meta["load_generator"]}, {meta["connections"]} connections,
   {meta["rounds"]} rounds of {meta["duration_s"]} s per side and scenario,
-  alternating which side goes first; medians of rounds{" (quick run)" if meta["quick"] else ""}
+  alternating which side goes first; medians of rounds{quick}
 - Server: `python server.py serve`, APP_ENV=production, one uvicorn worker, SQLite.
   Baseline: `bench/baseline.py`, plain Starlette, same SQL, same driver, same JSON.
 

@@ -126,13 +126,17 @@ def add_organisation(
         "INSERT INTO licence_event (organisation_id, kind, actor_id, quantity,"
         " total_delta, available_to_assign_delta, pending_invite_delta,"
         " in_use_delta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(organisation_id, kind, admin_id, *figures, CREATED) for kind, *figures in events],
+        [
+            (organisation_id, kind, admin_id, *figures, CREATED)
+            for kind, *figures in events
+        ],
     )
     return SeededOrganisation(organisation_id, admin_id, admin_email)
 
 
 def _next_id(connection: sqlite3.Connection, table: str) -> int:
-    (highest,) = connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()  # noqa: S608
+    query = f"SELECT coalesce(max(id), 0) FROM {table}"  # noqa: S608 (our names)
+    (highest,) = connection.execute(query).fetchone()
     return int(highest) + 1
 
 

@@ -12,6 +12,8 @@ from strawberry.dataloader import DataLoader
 from models import Invitation, Learner, Organisation, User
 
 Row = TypeVar("Row", bound=SQLModel)
+Key = TypeVar("Key")
+Value = TypeVar("Value")
 SessionGetter = Callable[[], Awaitable[AsyncSession]]
 
 
@@ -48,3 +50,22 @@ class Loaders:
                 get_session, Learner, col(Learner.invitation_id)
             ),
         )
+
+
+def loaded(loader: DataLoader[Key, Value], key: Key) -> Value | Awaitable[Value]:
+    """The value if this request already loaded ``key``; otherwise an awaitable.
+
+    A resolver that answers with a plain value lets graphql-core complete the
+    object synchronously, where an awaitable per item costs a coroutine (and a
+    gathered task) at every level of a page. Connections prefetch what their items
+    will be asked for, so on the hot paths nothing is awaited per item.
+    """
+    future = loader.cache_map.get(key) if loader.cache else None
+    if (
+        future is not None
+        and future.done()
+        and not future.cancelled()
+        and future.exception() is None
+    ):
+        return future.result()
+    return loader.load(key)

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema.leaf_fields import LeafFieldsExecutor
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.learning import Invitation, Learner
@@ -58,6 +59,7 @@ def build_schema() -> strawberry.Schema:
         # they are in the schema for fragments like `... on Learner`.
         types=[Organisation, Learner, Invitation, LicenceRequest, User],
         extensions=extensions,
+        execution_context_class=LeafFieldsExecutor,
     )
 
 
