@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run lint test
+.PHONY: install run lint test bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ lint: install
 ## Lint, type-check and run every test.
 test: lint
 	$(BIN)/pytest
+
+## Measure the GraphQL server against a plain Starlette baseline (see bench/).
+bench: install
+	$(BIN)/python bench/run.py

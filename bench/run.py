@@ -701,6 +701,11 @@ See bench/PROFILE.md for what the profile shows and what was changed.
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny, fast run")
+    parser.add_argument(
+        "--python-load",
+        action="store_true",
+        help="with --quick: use the Python load loop even when wrk is installed",
+    )
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--duration", type=float, help="seconds per measurement")
     parser.add_argument("--connections", type=int)
@@ -720,7 +725,9 @@ def main(argv: list[str] | None = None) -> int:
             **{k: v for k, v in overrides.items() if v is not None},
         }
     )
-    wrk = ensure_wrk(args.quick)
+    if args.python_load and not args.quick:
+        parser.error("--python-load is for --quick runs only")
+    wrk = None if args.python_load else ensure_wrk(args.quick)
     database, orgs = prepare_database(profile, args.data_dir)
 
     processes: list[Process] = []
