@@ -11,6 +11,7 @@ general path, which produces exactly what it always did, errors included.
 """
 
 from dataclasses import dataclass
+from enum import Enum, EnumMeta
 from typing import Any
 
 from graphql import (
@@ -47,9 +48,21 @@ def _plan(field: GraphQLField) -> _Leaf | None:
     leaf = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
     if not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
         return None
-    return _Leaf(
-        definition.python_name, definition.default_resolver, leaf.coerce_output_value
-    )
+    coerce = leaf.coerce_output_value
+    wrapped = getattr(leaf, "wrapped_cls", None)
+    if isinstance(leaf, GraphQLEnumType) and isinstance(wrapped, EnumMeta):
+        # Strawberry's enum output scans every value for each member it answers;
+        # a dict from member to name gives the same answer at once. Anything not a
+        # member gives None here and takes the general path.
+        members: list[Enum] = list(wrapped)
+        names = {
+            member: name
+            for member in members
+            for name, value in leaf.values.items()
+            if member.value == value.value
+        }
+        coerce = names.get
+    return _Leaf(definition.python_name, definition.default_resolver, coerce)
 
 
 class LeafFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
