@@ -15,6 +15,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema import thin_resolvers
 from schema.leaf_fields import LeafFieldsExecutor
 from schema.mutation import Mutation
 from schema.query import Query
@@ -52,7 +53,7 @@ def build_schema() -> strawberry.Schema:
         lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=2000),
     ]
-    return LicenceSchema(
+    schema = LicenceSchema(
         query=Query,
         mutation=Mutation,
         # Node implementations are reached only through `node`; list them so that
@@ -61,6 +62,8 @@ def build_schema() -> strawberry.Schema:
         extensions=extensions,
         execution_context_class=LeafFieldsExecutor,
     )
+    thin_resolvers.install(schema)
+    return schema
 
 
 schema = build_schema()

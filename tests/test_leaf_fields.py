@@ -1,14 +1,18 @@
-"""The leaf-field executor answers exactly as Strawberry's own, errors included."""
+"""The leaf-field executor answers exactly as Strawberry's own, errors included;
+thin resolvers are only installed where nothing of Strawberry's wrapper is needed."""
 
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+import pytest
 import strawberry
 from graphql import GraphQLResolveInfo
 from strawberry.extensions import SchemaExtension
 
+from schema import thin_resolvers
 from schema.leaf_fields import LeafFieldsExecutor
+from schema.thin_resolvers import thin
 
 
 class Colour(Enum):
@@ -104,3 +108,23 @@ def test_field_middleware_still_sees_every_field() -> None:
 
     assert result.errors is not None
     assert RESOLVED == ["things", "name", "name", "name"]
+
+
+@strawberry.type
+class Lookup:
+    @strawberry.field
+    @thin
+    def echo(self, info: strawberry.Info, word: str) -> str:
+        return word
+
+
+@strawberry.type
+class LookupQuery:
+    lookup: Lookup = strawberry.field(default_factory=Lookup)
+
+
+def test_a_thin_resolver_with_arguments_is_refused() -> None:
+    schema = strawberry.Schema(query=LookupQuery)
+
+    with pytest.raises(TypeError, match=r"Lookup.echo: @thin needs no arguments"):
+        thin_resolvers.install(schema)

@@ -15,6 +15,7 @@ from resolvers.context import Context
 from resolvers.loaders import loaded
 from schema.lookahead import asks_for
 from schema.relay import Node, to_global_id
+from schema.thin_resolvers import thin
 from schema.types.user import User
 
 Row = TypeVar("Row")
@@ -67,6 +68,7 @@ class Learner(Node):
         description="The invitation this learner accepted.",
         graphql_type=LazyInvitation | None,
     )
+    @thin
     def invitation(
         self, info: strawberry.Info[Context, None]
     ) -> "Invitation | Awaitable[Invitation | None] | None":
@@ -103,6 +105,7 @@ class Invitation(Node):
     @strawberry.field(
         description="The admin who sent the invitation.", graphql_type=User | None
     )
+    @thin
     def invited_by(
         self, info: strawberry.Info[Context, None]
     ) -> User | Awaitable[User | None] | None:
