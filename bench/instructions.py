@@ -132,32 +132,9 @@ def main() -> int:
     document = json.loads(results.read_text()) if results.exists() else {}
     document["instructions_per_request"] = rows
     results.write_text(json.dumps(document, indent=2) + "\n")
-    _add_to_markdown(args.out_dir / "RESULTS.md", rows)
+    run.add_instructions_section(args.out_dir / "RESULTS.md", rows)
     print(f"added instruction counts to {results} and RESULTS.md")
     return 0
-
-
-HEADING = "## Instructions per request (callgrind, in-process)"
-
-
-def _add_to_markdown(path: Path, rows: list[dict[str, object]]) -> None:
-    lines = [
-        HEADING,
-        "",
-        "Counted by `python bench/instructions.py`; independent of machine load.",
-        "",
-        "| scenario | server | baseline | ratio |",
-        "|---|---:|---:|---:|",
-        *(
-            f"| {row['name']} | {row['server']:,} | {row['baseline']:,} "
-            f"| {row['ratio']:.2f} |"
-            for row in rows
-        ),
-        "",
-    ]
-    text = path.read_text() if path.exists() else ""
-    text = text.split(HEADING)[0].rstrip("\n") + "\n\n" if text else ""
-    path.write_text(text + "\n".join(lines))
 
 
 if __name__ == "__main__":
