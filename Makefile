@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 CONFORMANCE := tests/conformance
 
-.PHONY: install run lint test conformance-deps schema
+.PHONY: install run lint test conformance-deps schema bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,7 @@ schema: install
 ## Lint, type-check and run every test.
 test: lint conformance-deps
 	$(BIN)/pytest
+
+## Measure the GraphQL server against a plain Starlette baseline (see bench/).
+bench: install
+	$(BIN)/python bench/run.py

@@ -60,12 +60,19 @@ class Context:
     # Why a presented token was refused, to tell the caller instead of "no token".
     auth_error: str | None = None
     request: Request | None = None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = field(default=None, init=False)
+    _request_id: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.build(self.session)
+
+    @property
+    def request_id(self) -> str:
+        """An id to quote for this request, made on first use: few requests need one."""
+        if self._request_id is None:
+            self._request_id = uuid.uuid4().hex
+        return self._request_id
 
     @property
     def db(self) -> Database:

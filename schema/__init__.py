@@ -9,7 +9,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from resolvers.settings import Settings
+from schema import thin_resolvers
 from schema.guards import OperationGuard, limit_rules
+from schema.leaf_fields import LeafFieldsExecutor
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.learning import Invitation, Learner
@@ -40,7 +42,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: OperationGuard(limits, rules, production=settings.production),
     ]
-    return LicenceSchema(
+    schema = LicenceSchema(
         query=Query,
         mutation=Mutation,
         # Node implementations are reached only through `node`; list them so that
@@ -50,7 +52,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # Production hides "Did you mean ...?" hints that map the schema for a
         # caller who may not introspect it.
         config=StrawberryConfig(disable_field_suggestions=settings.production),
+        execution_context_class=LeafFieldsExecutor,
     )
+    thin_resolvers.install(schema)
+    return schema
 
 
 def sdl() -> str:

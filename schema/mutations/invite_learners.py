@@ -1,5 +1,6 @@
 import strawberry
 
+from models import Invitation as InvitationRow
 from resolvers import invitations
 from resolvers.errors import Rejected
 from resolvers.invitations import InviteOutcome, InviteStatus
@@ -26,13 +27,24 @@ class InviteLearnersInput:
 class InviteLearnerResult:
     email: str
     status: InviteStatus
-    invitation: Invitation | None = None
+    # Rows become Invitation objects only when the query asks for them: a batch of
+    # 1,000 would otherwise build thousands of objects that nobody reads.
+    row: strawberry.Private[InvitationRow | None] = None
+
+    @strawberry.field
+    def invitation(self) -> Invitation | None:
+        return None if self.row is None else Invitation.from_row(self.row)
+
+
+def _invitations(root: "InviteLearnersPayload") -> list[Invitation]:
+    return [Invitation.from_row(row) for row in root.rows]
 
 
 @strawberry.type
 class InviteLearnersPayload:
     results: list[InviteLearnerResult]
-    invitations: list[Invitation]
+    invitations: list[Invitation] = strawberry.field(resolver=_invitations)
+    rows: strawberry.Private[list[InvitationRow]]
     licence_summary: LicenceSummary | None
     missing_licences: int = strawberry.field(
         description="How many more licences the batch needed, when it was refused for "
@@ -47,7 +59,7 @@ def _payload(
     if outcome is None:
         return InviteLearnersPayload(
             results=[],
-            invitations=[],
+            rows=[],
             licence_summary=None,
             missing_licences=0,
             user_errors=errors,
@@ -55,15 +67,11 @@ def _payload(
     return InviteLearnersPayload(
         results=[
             InviteLearnerResult(
-                email=result.email,
-                status=result.status,
-                invitation=None
-                if result.invitation is None
-                else Invitation.from_row(result.invitation),
+                email=result.email, status=result.status, row=result.invitation
             )
             for result in outcome.results
         ],
-        invitations=[Invitation.from_row(row) for row in outcome.invitations],
+        rows=outcome.invitations,
         licence_summary=None
         if outcome.figures is None
         else LicenceSummary.from_figures(outcome.figures),

@@ -8,7 +8,7 @@ from resolvers import pages
 from resolvers.context import Context
 from resolvers.licences import Figures
 from schema.relay import Connection, Node, connection, page_arguments, to_global_id
-from schema.types.learning import Invitation, Learner
+from schema.types.learning import Invitation, Learner, prefetch_for_learners
 from schema.types.licence_request import LicenceRequest
 
 Info = strawberry.Info[Context, None]
@@ -75,6 +75,7 @@ class Organisation(Node):
             None if status is None else status.value,
             search,
         )
+        await prefetch_for_learners(info, page.rows)
         return connection(page, Learner.from_row)
 
     @strawberry.field
