@@ -26,6 +26,8 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-## Lint, type-check and run every test.
+## Lint, type-check and run every test, on SQLite and then on PostgreSQL (the suite
+## starts a throwaway PostgreSQL 15 server itself).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --backend sqlite
+	$(BIN)/pytest --backend postgresql

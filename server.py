@@ -1,7 +1,7 @@
 """The licence service: the ASGI app and the operator's command line.
 
 python server.py serve           run the GraphQL server
-python server.py migrate         create or upgrade the database schema
+python server.py migrate         apply the migrations (creates the schema if new)
 python server.py demo            load the demo organisation (idempotent)
 python server.py add-staff EMAIL create a staff user
 python server.py token EMAIL     print a bearer token for an admin or staff user
@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from models import Database, Organisation, Role, User, utcnow
+from models import Database, Organisation, Role, User, migrations, utcnow
 from resolvers import invitations, organisations
 from resolvers.auth import Viewer, issue_token
 from resolvers.context import Services
@@ -163,9 +163,10 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         if args.command == "migrate":
-            await db.create_all()
+            await migrations.upgrade(settings.database_url)
+            print("database schema is up to date")
         elif args.command == "demo":
-            await db.create_all()
+            await migrations.upgrade(settings.database_url)
             await load_demo(settings, db)
             for email in (DEMO_ADMIN, DEMO_STAFF):
                 user = await _user_by_email(db, email)

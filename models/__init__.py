@@ -1,6 +1,9 @@
 """Tables and database access for the licence service."""
 
 from models.database import Database, rows_changed, utcnow
+
+# After the tables module, whose naming convention every table's constraints follow.
+from models.idempotency import IdempotencyKey
 from models.tables import (
     Invitation,
     InvitationStatus,
@@ -17,6 +20,7 @@ from models.tables import (
 
 __all__ = [
     "Database",
+    "IdempotencyKey",
     "Invitation",
     "InvitationStatus",
     "Learner",
