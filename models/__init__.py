@@ -1,9 +1,8 @@
 """Tables and database access for the licence service."""
 
 from models.database import Database, rows_changed, utcnow
-
-# After the tables module, whose naming convention every table's constraints follow.
 from models.idempotency import IdempotencyKey
+from models.naming import NAMING_CONVENTION
 from models.tables import (
     Invitation,
     InvitationStatus,
@@ -19,6 +18,7 @@ from models.tables import (
 )
 
 __all__ = [
+    "NAMING_CONVENTION",
     "Database",
     "IdempotencyKey",
     "Invitation",

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel import SQLModel
 
+from models import idempotency
+
 logger = logging.getLogger(__name__)
 
 # SQLSTATEs that PostgreSQL documents as safe to retry: serialization_failure and
@@ -80,9 +82,22 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: committed on success, rolled back on any error."""
-        async with self._write_sessions() as session, session.begin():
-            yield session
+        """One write transaction: committed on success, rolled back on any error.
+
+        When the running mutation carries an idempotency key, its first write
+        transaction also claims the key, so the claim commits with the work or not
+        at all (see :mod:`models.idempotency`).
+        """
+        claim = idempotency.current_claim.get()
+        if claim is not None and claim.committed:
+            claim = None
+        async with self._write_sessions() as session:
+            async with session.begin():
+                if claim is not None:
+                    await idempotency.insert_claim(session, claim)
+                yield session
+            if claim is not None:
+                claim.committed = True
 
     async def run_write(
         self, work: Callable[[AsyncSession], Awaitable[T]], *, retry_on_integrity: bool

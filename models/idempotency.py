@@ -17,6 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from models.naming import NAMING_CONVENTION  # noqa: F401 names this module's constraints
+
 # Clients may retry for a day; keys older than this are forgotten.
 KEEP_KEYS_FOR = timedelta(hours=24)
 MAX_KEY_LENGTH = 255

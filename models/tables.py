@@ -11,15 +11,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
-# Constraint names follow one pattern, so that the migrations name every constraint
-# the same way on SQLite and PostgreSQL and can refer to it later.
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from models.naming import NAMING_CONVENTION  # noqa: F401 names this module's constraints
 
 
 class Role(StrEnum):

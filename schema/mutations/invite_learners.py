@@ -4,6 +4,7 @@ from resolvers import invitations
 from resolvers.errors import Rejected
 from resolvers.invitations import InviteOutcome, InviteStatus
 from schema.errors import UserError, user_errors
+from schema.idempotency import IdempotentInput
 from schema.mutations.common import Info
 from schema.relay import pk_of
 from schema.types.learning import Invitation
@@ -13,7 +14,7 @@ strawberry.enum(InviteStatus, description="What happened to one email of the bat
 
 
 @strawberry.input
-class InviteLearnersInput:
+class InviteLearnersInput(IdempotentInput):
     organisation_id: strawberry.ID
     emails: list[str] = strawberry.field(description="Up to 1,000 addresses.")
     dry_run: bool = strawberry.field(
@@ -31,14 +32,15 @@ class InviteLearnerResult:
 
 @strawberry.type
 class InviteLearnersPayload:
-    results: list[InviteLearnerResult]
-    invitations: list[Invitation]
-    licence_summary: LicenceSummary | None
+    results: list[InviteLearnerResult] = strawberry.field(default_factory=list)
+    invitations: list[Invitation] = strawberry.field(default_factory=list)
+    licence_summary: LicenceSummary | None = None
     missing_licences: int = strawberry.field(
+        default=0,
         description="How many more licences the batch needed, when it was refused for "
-        "want of them; otherwise 0."
+        "want of them; otherwise 0.",
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def _payload(
