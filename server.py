@@ -208,8 +208,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.command == "serve":
+        # WORKERS > 1 runs that many processes on one port; each builds its own app
+        # (and database pool) from the environment.
+        workers = int(os.environ.get("WORKERS", "1"))
         uvicorn.run(
-            create_app(settings),
+            "server:create_app" if workers > 1 else create_app(settings),
+            factory=workers > 1,
+            workers=workers,
             host=os.environ.get("HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8000")),
             log_level=os.environ.get("LOG_LEVEL", "info").lower(),
