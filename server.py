@@ -40,6 +40,14 @@ DEMO_ADMIN = "admin@demo.example"
 DEMO_STAFF = "staff@demo.example"
 
 
+def database_for(settings: Settings) -> Database:
+    return Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -47,7 +55,7 @@ def create_app(
     db: Database | None = None,
 ) -> Starlette:
     settings = settings or Settings.from_env()
-    database = db or Database(settings.database_url)
+    database = db or database_for(settings)
     services = Services(
         db=database, settings=settings, mailer=mailer or ConsoleMailer()
     )
@@ -160,10 +168,14 @@ async def load_demo(settings: Settings, db: Database) -> None:
 
 
 async def _command(args: argparse.Namespace, settings: Settings) -> int:
-    db = Database(settings.database_url)
+    db = database_for(settings)
     try:
         if args.command == "migrate":
-            await migrations.upgrade(settings.database_url)
+            try:
+                await migrations.upgrade(settings.database_url)
+            except migrations.UnmigratedDatabase as error:
+                print(f"cannot migrate: {error}", file=sys.stderr)
+                return 1
             print("database schema is up to date")
         elif args.command == "demo":
             await migrations.upgrade(settings.database_url)

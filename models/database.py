@@ -59,12 +59,23 @@ def _is_retryable(error: DBAPIError) -> bool:
 class Database:
     """Owns the engine and hands out sessions."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            options |= {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+            options |= {
+                "pool_size": pool_size,
+                "max_overflow": max_overflow,
+                "pool_pre_ping": True,
+            }
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)

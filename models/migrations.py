@@ -11,7 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
@@ -28,9 +28,25 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+class UnmigratedDatabase(Exception):
+    """The database has the service's tables but no record of its migrations."""
+
+
 async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision``, creating it from nothing."""
-    await _run(url, lambda sync: command.upgrade(alembic_config(sync), revision))
+
+    def run(sync: Connection) -> None:
+        tables = set(inspect(sync).get_table_names())
+        if "alembic_version" not in tables and tables & set(SQLModel.metadata.tables):
+            # Made by create_all before migrations existed: running the first
+            # revision on it would fail half-way, so say what to do instead.
+            raise UnmigratedDatabase(
+                "this database was created without migrations; recreate it, or"
+                " compare it with the first revision and run `alembic stamp`"
+            )
+        command.upgrade(alembic_config(sync), revision)
+
+    await _run(url, run)
 
 
 async def downgrade(url: str, revision: str = "base") -> None:

@@ -21,6 +21,10 @@ class Settings:
     invitation_ttl: timedelta = timedelta(days=14)
     token_ttl: timedelta = timedelta(hours=12)
     graphiql: bool = True
+    # Connections each server process keeps open to PostgreSQL, and how many more
+    # it may open under a burst (ignored for SQLite).
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
 
     @property
     def production(self) -> bool:
@@ -42,6 +46,8 @@ class Settings:
             ),
             token_ttl=timedelta(seconds=_positive_int(env, "TOKEN_TTL_SECONDS", 43200)),
             graphiql=_flag(env, "GRAPHIQL", default=not production),
+            db_pool_size=_positive_int(env, "DB_POOL_SIZE", cls.db_pool_size),
+            db_max_overflow=_positive_int(env, "DB_MAX_OVERFLOW", cls.db_max_overflow),
         )
         settings.check()
         return settings

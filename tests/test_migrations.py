@@ -67,3 +67,17 @@ async def test_downgrade_removes_every_table_and_upgrade_restores_them(
 
     await migrations.upgrade(fresh_url)
     assert await migrations.differences(fresh_url) == []
+
+
+async def test_a_database_made_without_migrations_is_refused_untouched(
+    fresh_url: str,
+) -> None:
+    engine = create_async_engine(fresh_url, poolclass=NullPool)
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+    await engine.dispose()
+
+    with pytest.raises(migrations.UnmigratedDatabase):
+        await migrations.upgrade(fresh_url)
+
+    assert await table_names(fresh_url) == set(SQLModel.metadata.tables)
