@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from models import Database, IdempotencyKey, Invitation, utcnow
+from models import Database, IdempotencyKey, Invitation, Organisation, utcnow
 from models import idempotency as keys
 from resolvers import licence_requests
 from resolvers.context import Services
@@ -42,6 +42,16 @@ APPROVE_LICENCE_REQUEST = """
 mutation Approve($input: ApproveLicenceRequestInput!) {
   approveLicenceRequest(input: $input) {
     licenceRequest { id status quantity }
+    licenceSummary { total availableToAssign pendingInvite inUse }
+    userErrors { field message code }
+  }
+}
+"""
+
+CREATE_ORGANISATION = """
+mutation Create($input: CreateOrganisationInput!) {
+  createOrganisation(input: $input) {
+    organisation { id name licenceSummary { total availableToAssign } }
     licenceSummary { total availableToAssign pendingInvite inUse }
     userErrors { field message code }
   }
@@ -104,6 +114,29 @@ async def test_a_repeat_with_the_same_key_returns_the_first_answer_and_does_noth
     assert await kept(db, scene.organisation_id) == await recount(
         db, scene.organisation_id
     )
+
+
+async def test_a_repeated_create_organisation_makes_one_organisation(
+    db: Database, factory: Factory
+) -> None:
+    staff = await factory.staff()
+    variables = {"input": {"name": "Acme", "licences": 4, "idempotencyKey": "acme"}}
+
+    first = await factory.execute(CREATE_ORGANISATION, staff, variables)
+    repeat = await factory.execute(CREATE_ORGANISATION, staff, variables)
+
+    assert first.data is not None
+    assert first.data["createOrganisation"]["organisation"]["name"] == "Acme"
+    assert first.data["createOrganisation"]["licenceSummary"] == {
+        "total": 4,
+        "availableToAssign": 4,
+        "pendingInvite": 0,
+        "inUse": 0,
+    }
+    assert repeat.data == first.data
+    async with db.read_session() as session:
+        count = await session.scalar(select(func.count()).select_from(Organisation))
+    assert count == 1
 
 
 async def test_the_same_key_with_different_input_is_refused_and_writes_nothing(
