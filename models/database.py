@@ -53,7 +53,9 @@ def _is_retryable(error: DBAPIError) -> bool:
     sqlstate = getattr(error.orig, "sqlstate", None) or getattr(
         error.orig, "pgcode", None
     )
-    return sqlstate in _RETRYABLE_SQLSTATES
+    # SQLite gives up waiting for the write lock after its busy timeout; under a
+    # burst from several processes another wait is the right answer.
+    return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(error.orig)
 
 
 class Database:

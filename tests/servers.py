@@ -55,6 +55,32 @@ def _wait_until_ready(server: RunningServer) -> None:
     raise RuntimeError(f"server not ready: {server.log.read_text()[-2000:]}")
 
 
+def worker_pids(server: RunningServer) -> list[int]:
+    """The processes uvicorn started to serve requests (Linux /proc).
+
+    Its other child, multiprocessing's resource tracker, serves nothing.
+    """
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    workers = []
+    for child in children:
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
+        if b"multiprocessing.spawn" in command:
+            workers.append(int(child))
+    return workers
+
+
+def _wait_for_workers(server: RunningServer, workers: int) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while len(worker_pids(server)) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"fewer than {workers} workers: {worker_pids(server)}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def serving(
     database_url: str, secret_key: str, folder: Path, *, workers: int = 1
@@ -81,6 +107,8 @@ def serving(
     server = RunningServer(process, f"http://127.0.0.1:{port}", log)
     try:
         _wait_until_ready(server)
+        if workers > 1:
+            _wait_for_workers(server, workers)
         yield server
     finally:
         if process.poll() is None:

@@ -23,7 +23,7 @@ from schema.relay import to_global_id
 from tests.conftest import TEST_SECRET
 from tests.factories import Factory, Scene
 from tests.recount import kept, ledger_sum, recount
-from tests.servers import RunningServer, serving
+from tests.servers import RunningServer, serving, worker_pids
 from tests.test_idempotency import requested
 
 INVITE_LEARNERS = """
@@ -64,6 +64,8 @@ Request = tuple[str, dict[str, Any], str | None]
 @pytest.fixture
 def cluster(db: Database, database_url: str, tmp_path: Path) -> Iterator[RunningServer]:
     with serving(database_url, TEST_SECRET, tmp_path, workers=4) as server:
+        # uvicorn's supervisor plus four processes that each serve requests.
+        assert len(worker_pids(server)) == 4
         yield server
 
 
@@ -252,6 +254,39 @@ async def test_a_licence_request_approved_twice_at_once_grows_the_total_once(
         db,
         scene,
         Figures(total=60, available_to_assign=60, pending_invite=0, in_use=0),
+        len(requests),
+        Counter(tuple(codes(payload)) for payload in payloads),
+    )
+
+
+async def test_one_idempotency_key_sent_20_times_at_once_invites_once(
+    db: Database, factory: Factory, cluster: RunningServer
+) -> None:
+    scene = await factory.scene(licences=5)
+    variables = {
+        "input": {
+            "organisationId": scene.organisation_gid,
+            "emails": ["ana@example.com", "bo@example.com"],
+            "idempotencyKey": "invite-ana-and-bo",
+        }
+    }
+    token = factory.token_for(scene.admin)
+    requests: list[Request] = [(INVITE_LEARNERS, variables, token)] * 20
+
+    payloads = await Caller(cluster).all(requests)
+
+    assert all(payload == payloads[0] for payload in payloads)
+    assert payloads[0] == {
+        "results": [
+            {"email": "ana@example.com", "status": "INVITED"},
+            {"email": "bo@example.com", "status": "INVITED"},
+        ],
+        "userErrors": [],
+    }
+    await assert_figures(
+        db,
+        scene,
+        Figures(total=5, available_to_assign=3, pending_invite=2, in_use=0),
         len(requests),
         Counter(tuple(codes(payload)) for payload in payloads),
     )
