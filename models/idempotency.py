@@ -5,7 +5,8 @@ key, in the same write transaction as its work. So the claim commits exactly whe
 the work commits: a rolled-back attempt leaves no claim, and a concurrent duplicate
 waits on the unique row (PostgreSQL) or on the write lock (SQLite) and then finds
 the key taken instead of doing the work again. The answer is stored as JSON right
-after the commit, for repeats to replay.
+after the commit, for repeats to replay. A mutation that wrote nothing (refused,
+or a dry run) keeps its answer too, in a transaction of its own.
 """
 
 from contextvars import ContextVar
@@ -71,6 +72,23 @@ async def insert_claim(session: AsyncSession, claim: Claim) -> None:
     ON CONFLICT DO NOTHING leaves the transaction usable; on PostgreSQL it waits
     for a concurrent claim of the same key to commit or roll back before deciding.
     """
+    claimed = await _insert(session, claim, response=None)
+    if claimed is None:
+        raise IdempotencyKeyTaken
+    claim.claimed_id = claimed
+
+
+async def insert_answered(session: AsyncSession, claim: Claim, response: str) -> None:
+    """Keep the answer of a mutation that wrote nothing (a refusal, a dry run).
+
+    If a concurrent request claimed the key in the meantime, its answer is kept.
+    """
+    await _insert(session, claim, response=response)
+
+
+async def _insert(
+    session: AsyncSession, claim: Claim, *, response: str | None
+) -> int | None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
@@ -80,15 +98,14 @@ async def insert_claim(session: AsyncSession, claim: Claim) -> None:
             key=claim.key,
             operation=claim.operation,
             request_hash=claim.request_hash,
+            response=response,
             created_at=claim.created_at,
         )
         .on_conflict_do_nothing(index_elements=["scope", "key"])
         .returning(col(IdempotencyKey.id))
     )
-    claimed = (await session.execute(statement)).scalar_one_or_none()
-    if claimed is None:
-        raise IdempotencyKeyTaken
-    claim.claimed_id = claimed
+    claimed: int | None = (await session.execute(statement)).scalar_one_or_none()
+    return claimed
 
 
 async def find(session: AsyncSession, scope: str, key: str) -> IdempotencyKey | None:

@@ -10,8 +10,10 @@ One field extension, applied to every mutation, does the whole job:
 - a concurrent request with the same key finds the claim taken, waits for the
   first one's answer and replays it.
 
-Answers that wrote nothing (refused input, a dry run) are not stored: repeating
-them is harmless, and a repeat after the situation changed gets a fresh answer.
+Answers that wrote nothing (refused input, a dry run) are kept as well, so a
+repeat gets the first answer even if the situation changed in between. A GraphQL
+error (no valid token, an unexpected failure) keeps nothing: the mutation never
+answered.
 """
 
 import asyncio
@@ -106,8 +108,7 @@ class Idempotent(FieldExtension):
         finally:
             keys.current_claim.reset(token)
 
-        if claim.committed and claim.claimed_id is not None:
-            await _store(db, claim.claimed_id, freeze(payload))
+        await _store(db, claim, freeze(payload))
         return payload
 
     def _replay(self, stored: keys.IdempotencyKey | None, request_hash: str) -> Any:
@@ -161,10 +162,13 @@ async def _answer_of(
         await asyncio.sleep(_POLL_SECONDS)
 
 
-async def _store(db: Database, claimed_id: int, response: str) -> None:
+async def _store(db: Database, claim: Claim, response: str) -> None:
     global _last_cleanup  # noqa: PLW0603 one timer for the whole process
     async with db.write() as session:
-        await keys.store_response(session, claimed_id, response)
+        if claim.committed and claim.claimed_id is not None:
+            await keys.store_response(session, claim.claimed_id, response)
+        else:
+            await keys.insert_answered(session, claim, response)
         if time.monotonic() - _last_cleanup > _CLEANUP_EVERY_SECONDS:
             _last_cleanup = time.monotonic()
             forgotten = await keys.forget_expired(session, utcnow())

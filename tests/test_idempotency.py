@@ -214,9 +214,7 @@ async def test_accepting_with_a_key_is_scoped_by_the_invitation_token(
     assert repeat.data == first.data
 
 
-async def test_a_refused_answer_is_not_kept_so_a_retry_can_succeed_later(
-    db: Database, factory: Factory
-) -> None:
+async def test_a_refused_answer_is_kept_too(db: Database, factory: Factory) -> None:
     scene = await factory.scene(licences=1)
     variables = {
         "input": {
@@ -233,11 +231,44 @@ async def test_a_refused_answer_is_not_kept_so_a_retry_can_succeed_later(
         factory.services, scene.staff, request_id, approve=True
     )
 
-    retried = await factory.execute(INVITE_LEARNERS, scene.admin, variables)
+    repeat = await factory.execute(INVITE_LEARNERS, scene.admin, variables)
+    fresh_key = await factory.execute(
+        INVITE_LEARNERS,
+        scene.admin,
+        {"input": variables["input"] | {"idempotencyKey": "grow-2"}},
+    )
 
-    assert retried.data is not None
-    assert retried.data["inviteLearners"]["userErrors"] == []
+    assert repeat.data == refused.data
+    assert fresh_key.data is not None
+    assert fresh_key.data["inviteLearners"]["userErrors"] == []
     assert await invitation_count(db) == 2
+
+
+async def test_a_dry_run_answer_is_kept_and_writes_nothing(
+    db: Database, factory: Factory
+) -> None:
+    scene = await factory.scene(licences=2)
+    variables = {
+        "input": {
+            "organisationId": scene.organisation_gid,
+            "emails": ["a@example.com"],
+            "dryRun": True,
+            "idempotencyKey": "try",
+        }
+    }
+
+    first = await factory.execute(INVITE_LEARNERS, scene.admin, variables)
+    repeat = await factory.execute(INVITE_LEARNERS, scene.admin, variables)
+
+    assert first.data is not None
+    assert first.data["inviteLearners"]["results"] == [
+        {"email": "a@example.com", "status": "INVITED", "invitation": None}
+    ]
+    assert repeat.data == first.data
+    assert await invitation_count(db) == 0
+    assert await kept(db, scene.organisation_id) == await recount(
+        db, scene.organisation_id
+    )
 
 
 async def test_a_key_longer_than_255_characters_is_refused(
