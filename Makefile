@@ -4,7 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run lint test
+CONFORMANCE := tests/conformance
+
+.PHONY: install run lint test conformance-deps schema
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +28,18 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
+## graphql-http's GraphQL-over-HTTP audits, which tests/test_conformance.py runs.
+$(CONFORMANCE)/node_modules/.package-lock.json: $(CONFORMANCE)/package-lock.json
+	npm ci --prefix $(CONFORMANCE) --no-audit --no-fund
+
+conformance-deps: $(CONFORMANCE)/node_modules/.package-lock.json
+
+## Rewrite schema.graphql from the code (tests/test_schema_file.py checks it).
+schema: install
+	$(BIN)/python server.py export-schema
+
 ## Lint, type-check and run every test, on SQLite and then on PostgreSQL (the suite
 ## starts a throwaway PostgreSQL 15 server itself).
-test: lint
+test: lint conformance-deps
 	$(BIN)/pytest --backend sqlite
 	$(BIN)/pytest --backend postgresql

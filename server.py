@@ -5,6 +5,8 @@ python server.py migrate         apply the migrations (creates the schema if new
 python server.py demo            load the demo organisation (idempotent)
 python server.py add-staff EMAIL create a staff user
 python server.py token EMAIL     print a bearer token for an admin or staff user
+python server.py export-schema   write the GraphQL SDL to schema.graphql
+python server.py send-mail       deliver the invitation emails that are due, then exit
 """
 
 import argparse
@@ -14,6 +16,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import uvicorn
@@ -29,8 +32,10 @@ from resolvers import invitations, organisations
 from resolvers.auth import Viewer, issue_token
 from resolvers.context import Services
 from resolvers.mail import ConsoleMailer, Mailer, MemoryMailer
+from resolvers.outbox import OutboxSender
 from resolvers.settings import ConfigurationError, Settings
-from schema import build_schema
+from resolvers.smtp import SmtpMailer
+from schema import build_schema, sdl
 from schema.http import GraphQLEndpoint
 
 logger = logging.getLogger("server")
@@ -38,6 +43,8 @@ logger = logging.getLogger("server")
 DEMO_ORGANISATION = "Demo Org"
 DEMO_ADMIN = "admin@demo.example"
 DEMO_STAFF = "staff@demo.example"
+# The schema as a reviewed contract; tests/test_schema_file.py keeps it current.
+SCHEMA_FILE = Path(__file__).parent / "schema.graphql"
 
 
 def database_for(settings: Settings) -> Database:
@@ -57,14 +64,20 @@ def create_app(
     settings = settings or Settings.from_env()
     database = db or database_for(settings)
     services = Services(
-        db=database, settings=settings, mailer=mailer or ConsoleMailer()
+        db=database, settings=settings, mailer=mailer or _mail_backend(settings)
     )
-    endpoint = GraphQLEndpoint(build_schema(), services)
+    endpoint = GraphQLEndpoint(build_schema(settings), services)
+    sender = OutboxSender(services, services.mailer, name=f"sender-{os.getpid()}")
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
-        await database.dispose()
+        if settings.mail_sender:
+            sender.start(settings.mail_poll_seconds)
+        try:
+            yield
+        finally:
+            await sender.stop()
+            await database.dispose()
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -79,6 +92,14 @@ def create_app(
     )
     app.state.services = services
     return app
+
+
+def _mail_backend(settings: Settings) -> Mailer:
+    if settings.smtp_url is None:
+        return ConsoleMailer()
+    return SmtpMailer(
+        settings.smtp_url, settings.mail_from, ca_file=settings.smtp_ca_file
+    )
 
 
 async def _accept_page(_request: Request) -> Response:
@@ -160,10 +181,14 @@ async def load_demo(settings: Settings, db: Database) -> None:
     await invitations.invite_learners(
         services, _viewer(admin), created.organisation.id, emails, dry_run=False
     )
+    # Deliver to a mailbox in memory, to read the links the demo learners accept.
+    await OutboxSender(services, mailbox, name="demo").run_once()
     names = ["Ada", "Brian", "Chloé", "Dev", "Eun"]
     for message, name in zip(mailbox.sent, names, strict=False):
         token = parse_qs(urlparse(message.accept_link).query)["token"][0]
         await invitations.accept_invitation(services, token, name)
+    # The links of the invitations left pending, to try accepting one by hand.
+    await ConsoleMailer().send(mailbox.sent[len(names) :])
     logger.info("demo_data loaded organisation=%r", DEMO_ORGANISATION)
 
 
@@ -185,6 +210,13 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
                 assert user is not None
                 token = issue_token(user, settings)
                 print(f"{user.role.lower()} {email}: Authorization: Bearer {token}")
+        elif args.command == "send-mail":
+            services = Services(
+                db=db, settings=settings, mailer=_mail_backend(settings)
+            )
+            sender = OutboxSender(services, services.mailer, name=f"cli-{os.getpid()}")
+            attempted = await sender.run_once()
+            print(f"attempted {attempted} invitation emails")
         elif args.command == "add-staff":
             user = await add_staff(db, args.email.strip().lower())
             print(f"staff user {user.email} (id {user.id})")
@@ -207,7 +239,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="load demo data and print bearer tokens")
     commands.add_parser("add-staff", help="create a staff user").add_argument("email")
     commands.add_parser("token", help="print a bearer token").add_argument("email")
+    commands.add_parser("export-schema", help=f"write the GraphQL SDL to {SCHEMA_FILE}")
+    commands.add_parser(
+        "send-mail", help="deliver the invitation emails that are due, then exit"
+    )
     args = parser.parse_args(argv)
+    if args.command == "export-schema":
+        SCHEMA_FILE.write_text(sdl())
+        print(f"wrote {SCHEMA_FILE}")
+        return 0
 
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"),

@@ -1,9 +1,12 @@
 """Tables and database access for the licence service."""
 
+from models.clock import Clock, clock
 from models.database import Database, rows_changed, utcnow
 from models.idempotency import IdempotencyKey
 from models.naming import NAMING_CONVENTION
+from models.outbox import OutboxMessage, OutboxStatus
 from models.tables import (
+    DeliveryStatus,
     Invitation,
     InvitationStatus,
     Learner,
@@ -19,7 +22,9 @@ from models.tables import (
 
 __all__ = [
     "NAMING_CONVENTION",
+    "Clock",
     "Database",
+    "DeliveryStatus",
     "IdempotencyKey",
     "Invitation",
     "InvitationStatus",
@@ -30,8 +35,11 @@ __all__ = [
     "LicenceRequest",
     "LicenceRequestStatus",
     "Organisation",
+    "OutboxMessage",
+    "OutboxStatus",
     "Role",
     "User",
+    "clock",
     "rows_changed",
     "utcnow",
 ]

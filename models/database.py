@@ -10,7 +10,7 @@ updates and row locks instead, and serialization or deadlock failures are retrie
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result, event
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlmodel import SQLModel
 
 from models import idempotency
+from models.clock import clock
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ T = TypeVar("T")
 
 def utcnow() -> datetime:
     """The current time, in UTC. Every timestamp the service stores is UTC."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def rows_changed(result: Result[Any]) -> int:

@@ -24,6 +24,16 @@ class InvitationStatus(StrEnum):
     ACCEPTED = "ACCEPTED"
     REVOKED = "REVOKED"
     EXPIRED = "EXPIRED"
+    # The mail server refused the address for good; the licence went back.
+    FAILED = "FAILED"
+
+
+class DeliveryStatus(StrEnum):
+    """Where the latest invitation email stands."""
+
+    QUEUED = "QUEUED"
+    SENT = "SENT"
+    FAILED = "FAILED"
 
 
 class LearnerStatus(StrEnum):
@@ -46,6 +56,8 @@ class LicenceEventKind(StrEnum):
     LICENCES_REQUESTED = "LICENCES_REQUESTED"
     LICENCE_REQUEST_APPROVED = "LICENCE_REQUEST_APPROVED"
     LICENCE_REQUEST_DECLINED = "LICENCE_REQUEST_DECLINED"
+    INVITATION_EXPIRED = "INVITATION_EXPIRED"
+    INVITATION_FAILED = "INVITATION_FAILED"
 
 
 def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
@@ -118,6 +130,22 @@ class Invitation(SQLModel, table=True):
             postgresql_where=text("status = 'PENDING'"),
         ),
         Index("ix_invitation_organisation_status", "organisation_id", "status", "id"),
+        _one_of("delivery_status", DeliveryStatus),
+        # Pending invitations by expiry: the summary counts an organisation's expired
+        # but not yet swept ones, and the sweeper finds them, in a short index range.
+        Index(
+            "ix_invitation_pending_expiry",
+            "organisation_id",
+            "expires_at",
+            sqlite_where=text("status = 'PENDING'"),
+            postgresql_where=text("status = 'PENDING'"),
+        ),
+        Index(
+            "ix_invitation_pending_expiry_all",
+            "expires_at",
+            sqlite_where=text("status = 'PENDING'"),
+            postgresql_where=text("status = 'PENDING'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -131,6 +159,10 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime
     accepted_at: datetime | None = None
     revoked_at: datetime | None = None
+    delivery_status: str = Field(default=DeliveryStatus.QUEUED.value, max_length=16)
+    last_sent_at: datetime | None = None
+    # What the mail server answered when it refused the message for good.
+    failure_reason: str | None = Field(default=None, max_length=500)
 
 
 class Learner(SQLModel, table=True):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import (
+    DeliveryStatus,
     Invitation,
     InvitationStatus,
     Learner,
@@ -20,7 +21,7 @@ from models import (
     rows_changed,
     utcnow,
 )
-from resolvers import licences
+from resolvers import licences, outbox
 from resolvers.auth import Viewer
 from resolvers.context import Services
 from resolvers.errors import ErrorCode, Problem, Rejected
@@ -115,12 +116,15 @@ async def invite_learners(
             session, viewer, organisation_id, "organisationId"
         )
         assert organisation.id is not None
+        # Settle expired invitations first: their addresses may be invited again.
+        await licences.expire_due(session, organisation.id)
         results, candidates = _classify(emails)
         if candidates:
             await _mark_taken(session, organisation.id, results, candidates)
         to_invite = [r for r in results if r.status is InviteStatus.INVITED]
         if not to_invite:
-            return InviteOutcome(results, licences.figures_of(organisation)), []
+            current = await licences.current_figures(session, organisation.id)
+            return InviteOutcome(results, current), []
 
         figures = await licences.apply(
             session,
@@ -147,6 +151,7 @@ async def invite_learners(
                     "invited_by_id": viewer.user_id,
                     "created_at": now,
                     "expires_at": now + services.settings.invitation_ttl,
+                    "delivery_status": DeliveryStatus.QUEUED.value,
                 }
             )
         created = list(
@@ -159,6 +164,10 @@ async def invite_learners(
             _message(services, organisation, result.email, token)
             for result, token in zip(to_invite, tokens, strict=True)
         ]
+        # The emails go out with the invitations or not at all: same transaction.
+        await outbox.queue(
+            session, [by_email[result.email] for result in to_invite], messages
+        )
         outcome = InviteOutcome(results, figures, invitations=created)
         if dry_run:
             raise _DryRun(outcome)
@@ -172,7 +181,8 @@ async def invite_learners(
         dry.outcome.invitations = []
         return dry.outcome
 
-    await services.mailer.send(messages)
+    if messages:
+        services.outbox_bell.ring()
     logger.info(
         "learners_invited organisation_id=%s count=%s by=%s",
         organisation_id,
@@ -277,6 +287,13 @@ async def _pending_in(
 
 
 def _require_open(invitation: Invitation, field: str) -> None:
+    # Expired reads the same whether or not the sweeper has settled it yet.
+    if invitation.status == InvitationStatus.EXPIRED:
+        raise Rejected.one(
+            ErrorCode.INVITATION_EXPIRED,
+            "This invitation has expired; invite the learner again.",
+            field,
+        )
     if invitation.status != InvitationStatus.PENDING:
         raise Rejected.one(
             ErrorCode.INVITATION_NOT_PENDING,
@@ -338,23 +355,79 @@ async def revoke_invitation(
     return await services.db.run_write(work, retry_on_integrity=False)
 
 
+_NOT_RESENDABLE = {
+    InvitationStatus.ACCEPTED: (
+        ErrorCode.INVITATION_ACCEPTED,
+        "This invitation was accepted; there is nothing to resend.",
+    ),
+    InvitationStatus.REVOKED: (
+        ErrorCode.INVITATION_REVOKED,
+        "This invitation was revoked; invite the learner again instead.",
+    ),
+    InvitationStatus.EXPIRED: (
+        ErrorCode.INVITATION_EXPIRED,
+        "This invitation has expired; invite the learner again instead.",
+    ),
+    InvitationStatus.FAILED: (
+        ErrorCode.INVITATION_FAILED,
+        "This address refused the invitation and its licence was returned;"
+        " invite the learner again, perhaps at another address.",
+    ),
+}
+
+
+def _require_resendable(invitation: Invitation) -> None:
+    status = InvitationStatus(invitation.status)
+    if status is InvitationStatus.PENDING and invitation.expires_at <= utcnow():
+        status = InvitationStatus.EXPIRED
+    if status in _NOT_RESENDABLE:
+        code, message = _NOT_RESENDABLE[status]
+        raise Rejected.one(code, message, "invitationId")
+
+
 async def resend_invitation(
     services: Services, viewer: Viewer, invitation_id: int | None
 ) -> Invitation:
-    """Send a new link: the old one stops working and the expiry clock restarts."""
+    """Send a new link: the old one stops working and the expiry clock restarts.
 
-    async def work(session: AsyncSession) -> tuple[Invitation, InvitationMessage]:
-        invitation, organisation = await _pending_in(session, viewer, invitation_id)
+    Messages of the old link still waiting in the outbox are withdrawn, and the
+    new one is queued in the same transaction.
+    """
+
+    async def work(session: AsyncSession) -> Invitation:
+        invitation = (
+            None
+            if invitation_id is None
+            else await session.get(Invitation, invitation_id)
+        )
+        if invitation is None or not viewer.can_read(invitation.organisation_id):
+            raise not_found("invitation", "invitationId")
+        organisation = await administered(
+            session, viewer, invitation.organisation_id, "invitationId"
+        )
+        _require_resendable(invitation)
+
         token, token_hash = new_token()
-        now = utcnow()
-        invitation.token_hash = token_hash
-        invitation.expires_at = now + services.settings.invitation_ttl
-        session.add(invitation)
-        await session.flush()
-        return invitation, _message(services, organisation, invitation.email, token)
+        await _settle(
+            session,
+            invitation,
+            "invitationId",
+            token_hash=token_hash,
+            expires_at=utcnow() + services.settings.invitation_ttl,
+            delivery_status=DeliveryStatus.QUEUED.value,
+            failure_reason=None,
+        )
+        assert invitation.id is not None
+        await outbox.withdraw(session, invitation.id)
+        message = _message(services, organisation, invitation.email, token)
+        await outbox.queue(session, [invitation], [message])
+        return invitation
 
-    invitation, message = await services.db.run_write(work, retry_on_integrity=False)
-    await services.mailer.send([message])
+    invitation = await services.db.run_write(work, retry_on_integrity=False)
+    services.outbox_bell.ring()
+    logger.info(
+        "invitation_resent invitation_id=%s by=%s", invitation.id, viewer.user_id
+    )
     return invitation
 
 

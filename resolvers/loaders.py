@@ -10,6 +10,7 @@ from sqlmodel import SQLModel, col
 from strawberry.dataloader import DataLoader
 
 from models import Invitation, Learner, Organisation, User
+from resolvers.licences import Figures, figures_by_id
 
 Row = TypeVar("Row", bound=SQLModel)
 SessionGetter = Callable[[], Awaitable[AsyncSession]]
@@ -29,6 +30,14 @@ def _loader(
     return DataLoader(load_fn=load)
 
 
+def _figures_loader(get_session: SessionGetter) -> DataLoader[int, Figures | None]:
+    async def load(keys: Sequence[int]) -> list[Figures | None]:
+        figures = await figures_by_id(await get_session(), keys)
+        return [figures.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 @dataclass
 class Loaders:
     organisation_by_id: DataLoader[int, Organisation | None]
@@ -36,6 +45,7 @@ class Loaders:
     invitation_by_id: DataLoader[int, Invitation | None]
     learner_by_id: DataLoader[int, Learner | None]
     learner_by_invitation_id: DataLoader[int, Learner | None]
+    figures_by_organisation_id: DataLoader[int, Figures | None]
 
     @classmethod
     def build(cls, get_session: SessionGetter) -> "Loaders":
@@ -47,4 +57,5 @@ class Loaders:
             learner_by_invitation_id=_loader(
                 get_session, Learner, col(Learner.invitation_id)
             ),
+            figures_by_organisation_id=_figures_loader(get_session),
         )

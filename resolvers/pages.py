@@ -7,11 +7,18 @@ and stay stable while rows are added.
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from models import Invitation, Learner, LicenceRequest, Organisation
+from models import (
+    Invitation,
+    InvitationStatus,
+    Learner,
+    LicenceRequest,
+    Organisation,
+    utcnow,
+)
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -75,8 +82,23 @@ async def invitations(
         col(Invitation.organisation_id) == organisation_id
     ]
     if status is not None:
-        conditions.append(col(Invitation.status) == status)
+        conditions.append(_invitation_status_is(status))
     return await _page(session, Invitation, conditions, first, after)
+
+
+def _invitation_status_is(status: str) -> ColumnElement[bool]:
+    # A pending invitation past its expiry is expired from that instant on, before
+    # the sweeper rewrites its row.
+    now = utcnow()
+    pending = col(Invitation.status) == InvitationStatus.PENDING.value
+    if status == InvitationStatus.PENDING.value:
+        return and_(pending, col(Invitation.expires_at) > now)
+    if status == InvitationStatus.EXPIRED.value:
+        return or_(
+            col(Invitation.status) == status,
+            and_(pending, col(Invitation.expires_at) <= now),
+        )
+    return col(Invitation.status) == status
 
 
 async def licence_requests(

@@ -4,16 +4,12 @@ from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from resolvers.settings import Settings
+from schema.guards import OperationGuard, limit_rules
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.learning import Invitation, Learner
@@ -33,15 +29,16 @@ class LicenceSchema(strawberry.Schema):
         return
 
 
-def build_schema() -> strawberry.Schema:
-    # Factories: Strawberry builds each extension afresh for every request; the
-    # parser and validation caches behind them are shared module-wide.
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema, with the request limits and production rules of ``settings``."""
+    settings = settings or Settings()
+    limits = settings.limits
+    # Built once: validation results are cached per document and set of rules.
+    rules = limit_rules(limits)
+    # A factory: Strawberry builds each extension afresh for every request; the
+    # parser and validation caches behind it are shared module-wide.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=10),
-        lambda: MaxAliasesLimiter(max_alias_count=15),
-        lambda: MaxTokensLimiter(max_token_count=2000),
+        lambda: OperationGuard(limits, rules, production=settings.production),
     ]
     return LicenceSchema(
         query=Query,
@@ -50,7 +47,15 @@ def build_schema() -> strawberry.Schema:
         # they are in the schema for fragments like `... on Learner`.
         types=[Organisation, Learner, Invitation, LicenceRequest, User],
         extensions=extensions,
+        # Production hides "Did you mean ...?" hints that map the schema for a
+        # caller who may not introspect it.
+        config=StrawberryConfig(disable_field_suggestions=settings.production),
     )
+
+
+def sdl() -> str:
+    """The schema in the GraphQL schema language, as kept in ``schema.graphql``."""
+    return build_schema().as_str() + "\n"
 
 
 schema = build_schema()

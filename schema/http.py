@@ -5,8 +5,11 @@ and a client that accepts ``application/graphql-response+json`` gets status code
 that tell request errors (4xx, no ``data``) from execution results (200).
 """
 
+import asyncio
 import json
 import logging
+import re
+import uuid
 from importlib.resources import files
 from typing import Any
 
@@ -25,12 +28,13 @@ from strawberry.types.graphql import OperationType
 
 from resolvers.auth import InvalidToken, read_token
 from resolvers.context import Context, Services
+from schema.refusals import Refusal
 
 logger = logging.getLogger(__name__)
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-MAX_BODY_BYTES = 1024 * 1024
+_SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 _GRAPHIQL_HTML = (files("strawberry") / "static" / "graphiql.html").read_text()
 
 
@@ -38,11 +42,19 @@ class RequestError(Exception):
     """The HTTP request itself is unusable; nothing was executed."""
 
     def __init__(
-        self, status: int, message: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        message: str,
+        code: Refusal = Refusal.BAD_REQUEST,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(message)
         self.status = status
+        self.code = code
         self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return {"errors": [{"message": str(self), "extensions": {"code": self.code}}]}
 
 
 def _response_type(request: Request) -> str | None:
@@ -50,8 +62,7 @@ def _response_type(request: Request) -> str | None:
     accept = request.headers.get("accept", "")
     if not accept:
         return JSON
-    for part in accept.split(","):
-        media = part.split(";")[0].strip().lower()
+    for media in _by_preference(accept):
         if media == GRAPHQL_RESPONSE:
             return GRAPHQL_RESPONSE
         if media in (JSON, "application/*", "*/*"):
@@ -59,10 +70,30 @@ def _response_type(request: Request) -> str | None:
     return None
 
 
+def _by_preference(accept: str) -> list[str]:
+    """The media types of an Accept header, most wanted first; q=0 means never."""
+    ranked: list[tuple[float, str]] = []
+    for part in accept.split(","):
+        media, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranked.append((quality, media.lower()))
+    # sorted() is stable: equal preferences keep the client's order.
+    return [media for _quality, media in sorted(ranked, key=lambda pair: -pair[0])]
+
+
 class GraphQLEndpoint:
     def __init__(self, schema: strawberry.Schema, services: Services) -> None:
         self.schema = schema
         self.services = services
+        self.limits = services.settings.limits
 
     async def handle(self, request: Request) -> Response:
         if request.method == "GET" and self._wants_graphiql(request):
@@ -74,16 +105,24 @@ class GraphQLEndpoint:
         media_type = _response_type(request) or JSON
         try:
             if _response_type(request) is None:
-                raise RequestError(406, f"Accept {JSON} or {GRAPHQL_RESPONSE}.")
+                raise RequestError(
+                    406,
+                    f"Accept {JSON} or {GRAPHQL_RESPONSE}.",
+                    Refusal.NOT_ACCEPTABLE,
+                )
             params = await self._params(request)
-            return await self._execute(request, params, media_type)
+            if isinstance(params, list):
+                return await self._execute_batch(request, params, media_type)
+            status, body = await self._execute(request, params, media_type)
+            return _json(body, status, media_type)
         except RequestError as error:
-            body = {
-                "errors": [
-                    {"message": str(error), "extensions": {"code": "BAD_REQUEST"}}
-                ]
-            }
-            return _json(body, error.status, media_type, error.headers)
+            return _json(error.body(), error.status, media_type, error.headers)
+        except Exception:
+            # A bug outside any resolver: the same masking as inside one.
+            request_id = uuid.uuid4().hex
+            logger.exception("unexpected_error request_id=%s path=-", request_id)
+            body = {"errors": [_unexpected(request_id)]}
+            return _json(body, 500, media_type)
 
     def _wants_graphiql(self, request: Request) -> bool:
         return (
@@ -92,7 +131,7 @@ class GraphQLEndpoint:
             and "text/html" in request.headers.get("accept", "")
         )
 
-    async def _params(self, request: Request) -> dict[str, Any]:
+    async def _params(self, request: Request) -> dict[str, Any] | list[Any]:
         if request.method == "GET":
             params: dict[str, Any] = dict(request.query_params)
             for key in ("variables", "extensions"):
@@ -100,40 +139,75 @@ class GraphQLEndpoint:
                     params[key] = _decode_json(params[key], key)
             return params
         if request.method != "POST":
-            raise RequestError(405, "Use GET or POST.", {"Allow": "GET, POST"})
+            raise RequestError(
+                405,
+                "Use GET or POST.",
+                Refusal.METHOD_NOT_ALLOWED,
+                {"Allow": "GET, POST"},
+            )
 
         content_type = (
             request.headers.get("content-type", "").split(";")[0].strip().lower()
         )
+        # Only JSON: a cross-site HTML form can send text/plain, urlencoded or
+        # multipart bodies without a CORS preflight, never application/json.
         if content_type not in (JSON, GRAPHQL_RESPONSE):
-            raise RequestError(415, f"POST a {JSON} body.")
-        declared = request.headers.get("content-length")
-        if (
-            declared is not None
-            and declared.isdigit()
-            and int(declared) > MAX_BODY_BYTES
-        ):
-            raise RequestError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > MAX_BODY_BYTES:
-                raise RequestError(
-                    413, f"The body is larger than {MAX_BODY_BYTES} bytes."
-                )
-        try:
-            decoded = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise RequestError(400, "The body is not valid JSON.") from None
+            raise RequestError(
+                415,
+                f"POST a {JSON} body.",
+                Refusal.UNSUPPORTED_MEDIA_TYPE,
+            )
+        decoded = json_body(await self._body_bytes(request))
         if isinstance(decoded, list):
-            raise RequestError(400, "Batched operations are not enabled.")
+            if not self.limits.batching:
+                raise RequestError(
+                    400,
+                    "Batched operations are not enabled; send one operation.",
+                    Refusal.BATCHING_DISABLED,
+                )
+            if not decoded or len(decoded) > self.limits.max_batch:
+                raise RequestError(
+                    400,
+                    f"A batch holds 1 to {self.limits.max_batch} operations.",
+                    Refusal.BATCH_TOO_LARGE,
+                )
+            return decoded
         if not isinstance(decoded, dict):
             raise RequestError(400, "The body must be a JSON object.")
         return decoded
 
+    async def _body_bytes(self, request: Request) -> bytes:
+        limit = self.limits.max_body_bytes
+        too_large = RequestError(
+            413, f"The body is larger than {limit} bytes.", Refusal.BODY_TOO_LARGE
+        )
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        # The declared length may lie or be missing (chunked): count as it arrives.
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise too_large
+        return bytes(body)
+
+    async def _execute_batch(
+        self, request: Request, batch: list[Any], media_type: str
+    ) -> Response:
+        answers: list[dict[str, Any]] = []
+        for params in batch:
+            if not isinstance(params, dict):
+                raise RequestError(400, "Each operation must be a JSON object.")
+            _status, body = await self._execute(request, params, media_type)
+            answers.append(body)
+        content = json.dumps(answers, separators=(",", ":"), ensure_ascii=False)
+        return Response(content.encode(), media_type=f"{media_type}; charset=utf-8")
+
     async def _execute(
         self, request: Request, params: dict[str, Any], media_type: str
-    ) -> Response:
+    ) -> tuple[int, dict[str, Any]]:
+        """Run one operation; its status code and response body."""
         query = params.get("query")
         variables = params.get("variables")
         operation_name = params.get("operationName")
@@ -154,29 +228,61 @@ class GraphQLEndpoint:
             else {OperationType.QUERY, OperationType.MUTATION}
         )
         try:
-            result = await self.schema.execute(
-                query,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation_name,
-                allowed_operation_types=allowed,
-            )
+            async with asyncio.timeout(self.limits.operation_timeout):
+                result = await self.schema.execute(
+                    query,
+                    variable_values=variables,
+                    context_value=context,
+                    operation_name=operation_name,
+                    allowed_operation_types=allowed,
+                    operation_extensions=extensions,
+                )
         except InvalidOperationTypeError:
             raise RequestError(
                 405,
                 "GET runs queries only; send mutations with POST.",
+                Refusal.METHOD_NOT_ALLOWED,
                 {"Allow": "POST"},
             ) from None
         except (MissingQueryError, CannotGetOperationTypeError) as error:
             raise RequestError(400, str(error)) from None
+        except TimeoutError:
+            return 200, self._timed_out(context)
         finally:
             await context.close()
 
         body = self._body(result, context)
-        status = 200
-        if isinstance(result, PreExecutionError) and media_type == GRAPHQL_RESPONSE:
-            status = 400
-        return _json(body, status, media_type)
+        if _is_request_error(result):
+            # Nothing ran: the response has no `data`, and a client that
+            # understands graphql-response+json learns so from the status.
+            body.pop("data", None)
+            for entry in body.get("errors", []):
+                # Variables that do not fit their types, caught by graphql-core.
+                entry.setdefault("extensions", {}).setdefault(
+                    "code", Refusal.BAD_USER_INPUT.value
+                )
+            if media_type == GRAPHQL_RESPONSE:
+                return 400, body
+        return 200, body
+
+    def _timed_out(self, context: Context) -> dict[str, Any]:
+        logger.warning(
+            "operation_timeout request_id=%s seconds=%s",
+            context.request_id,
+            self.limits.operation_timeout,
+        )
+        message = (
+            f"The operation ran longer than {self.limits.operation_timeout:g} "
+            "seconds and was stopped."
+        )
+        error = {
+            "message": message,
+            "extensions": {
+                "code": Refusal.OPERATION_TIMEOUT.value,
+                "requestId": context.request_id,
+            },
+        }
+        return {"data": None, "errors": [error]}
 
     def _context(self, request: Request) -> Context:
         context = Context(services=self.services, request=request)
@@ -201,7 +307,11 @@ class GraphQLEndpoint:
     def _error(self, error: GraphQLError, context: Context) -> dict[str, Any]:
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
-            return error.formatted  # type: ignore[return-value]
+            formatted = dict(error.formatted)
+            if self.services.settings.production:
+                # Hints name fields and types that a caller may not introspect.
+                formatted["message"] = _SUGGESTION.sub("", error.message)
+            return formatted
         # Anything else is a bug or an outage: the client learns only that it
         # happened and which request id to quote; the log has the rest.
         logger.error(
@@ -210,15 +320,42 @@ class GraphQLEndpoint:
             ".".join(str(part) for part in error.path or []),
             exc_info=original,
         )
-        masked = GraphQLError(
-            "Unexpected error.",
-            path=error.path,
-            extensions={
-                "code": "INTERNAL_SERVER_ERROR",
-                "requestId": context.request_id,
-            },
-        )
-        return masked.formatted  # type: ignore[return-value]
+        masked = _unexpected(context.request_id)
+        if error.path is not None:
+            masked["path"] = error.path
+        return masked
+
+
+def _unexpected(request_id: str) -> dict[str, Any]:
+    return {
+        "message": "Unexpected error.",
+        "extensions": {
+            "code": Refusal.INTERNAL_SERVER_ERROR.value,
+            "requestId": request_id,
+        },
+    }
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """True when the operation never started: a bad document or bad variables.
+
+    Variables are coerced by graphql-core's ``execute``, so their errors arrive as
+    an ordinary result; unlike field errors, they have no path.
+    """
+    if isinstance(result, PreExecutionError):
+        return True
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None for error in result.errors or ())
+    )
+
+
+def json_body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise RequestError(400, "The body is not valid JSON.") from None
 
 
 def _decode_json(raw: str, name: str) -> Any:

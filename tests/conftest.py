@@ -9,14 +9,17 @@ another database instead. Every test gets empty tables.
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 from sqlmodel import SQLModel
 
-from models import Database
+from models import Clock, Database
+from models import clock as service_clock
 from models.migrations import upgrade
 from resolvers.context import Services
 from resolvers.mail import MemoryMailer
@@ -24,6 +27,7 @@ from resolvers.settings import Settings
 from server import create_app
 from tests.factories import Factory
 from tests.postgres import PostgresServer, start_postgres
+from tests.smtp_sink import SmtpSink
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256"
 
@@ -75,19 +79,31 @@ async def db(
     database_url: str, postgres: PostgresServer | None
 ) -> AsyncIterator[Database]:
     database = Database(database_url)
-    async with database.engine.begin() as connection:
-        if postgres is None:
+    if postgres is None:
+        async with database.engine.begin() as connection:
             await connection.run_sync(SQLModel.metadata.drop_all)
             await connection.run_sync(SQLModel.metadata.create_all)
-        else:
-            # The schema stays from the migrations; emptying the tables is much
-            # faster than making them again for every test.
-            tables = ", ".join(SQLModel.metadata.tables)
+    else:
+        await _empty_postgres(database)
+    yield database
+    await database.dispose()
+
+
+async def _empty_postgres(database: Database) -> None:
+    """Empty every table; remake the schema if an earlier test broke it."""
+    tables = ", ".join(SQLModel.metadata.tables)
+    try:
+        # The schema stays from the migrations; emptying the tables is much faster
+        # than making them again for every test.
+        async with database.engine.begin() as connection:
             await connection.execute(
                 text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
             )
-    yield database
-    await database.dispose()
+    except ProgrammingError:
+        async with database.engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await upgrade(database.url)
 
 
 @pytest.fixture
@@ -118,3 +134,19 @@ async def client(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The service's clock, stopped at a fixed instant; tests move it on by hand."""
+    service_clock.set(datetime(2030, 1, 6, 9, 0, tzinfo=UTC))
+    yield service_clock
+    service_clock.release()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1, not yet started."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()

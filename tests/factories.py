@@ -4,13 +4,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from sqlalchemy import select
+from sqlmodel import col
 from strawberry.types import ExecutionResult
 
-from models import Role, User, utcnow
+from models import Database, Invitation, OutboxMessage, OutboxStatus, Role, User, utcnow
 from resolvers import invitations, organisations
 from resolvers.auth import Viewer, issue_token
 from resolvers.context import Context, Services
-from resolvers.mail import MemoryMailer
+from resolvers.mail import InvitationMessage, MemoryMailer
+from resolvers.outbox import OutboxSender
 from schema import schema
 from schema.relay import to_global_id
 
@@ -20,6 +23,7 @@ class Scene:
     """An organisation with one admin, and a member of staff."""
 
     organisation_id: int
+    organisation_name: str
     admin: Viewer
     staff: Viewer
 
@@ -65,23 +69,47 @@ class Factory:
             created.organisation.id,
             f"{self._unique('admin')}@example.com",
         )
-        return Scene(created.organisation.id, viewer_of(admin), staff)
+        return Scene(
+            created.organisation.id, created.organisation.name, viewer_of(admin), staff
+        )
 
     async def invite(self, scene: Scene, *emails: str) -> list[str]:
         """Invite ``emails``; returns their accept tokens, in order."""
-        mailbox = MemoryMailer()
-        services = Services(self.services.db, self.services.settings, mailbox)
         outcome = await invitations.invite_learners(
-            services, scene.admin, scene.organisation_id, list(emails), dry_run=False
+            self.services,
+            scene.admin,
+            scene.organisation_id,
+            list(emails),
+            dry_run=False,
         )
         assert len(outcome.invitations) == len(emails)
-        return [token_of(message.accept_link) for message in mailbox.sent]
+        ids = [
+            r.invitation.id for r in outcome.results if r.invitation and r.invitation.id
+        ]
+        return await queued_tokens(self.services.db, ids)
 
     async def learner(self, scene: Scene, email: str, name: str = "Learner") -> int:
         (token,) = await self.invite(scene, email)
         acceptance = await invitations.accept_invitation(self.services, token, name)
         assert acceptance.learner.id is not None
         return acceptance.learner.id
+
+    async def deliver(self) -> list[InvitationMessage]:
+        """Hand every email that is due to a memory mailer; the messages it got."""
+        mailbox = MemoryMailer()
+        await OutboxSender(self.services, mailbox).run_once()
+        return mailbox.sent
+
+    async def invitation_id(self, email: str) -> int:
+        """The newest invitation sent to ``email``."""
+        async with self.services.db.read_session() as session:
+            found = await session.scalar(
+                select(col(Invitation.id))
+                .where(col(Invitation.email) == email)
+                .order_by(col(Invitation.id).desc())
+            )
+        assert found is not None
+        return found
 
     def token_for(self, viewer: Viewer) -> str:
         user = User(
@@ -107,6 +135,21 @@ class Factory:
             )
         finally:
             await context.close()
+
+
+async def queued_tokens(db: Database, invitation_ids: list[int]) -> list[str]:
+    """The accept tokens of the invitations' latest queued emails, in order."""
+    async with db.read_session() as session:
+        rows = await session.execute(
+            select(col(OutboxMessage.invitation_id), col(OutboxMessage.accept_link))
+            .where(
+                col(OutboxMessage.invitation_id).in_(invitation_ids),
+                col(OutboxMessage.status) == OutboxStatus.QUEUED.value,
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+        links: dict[int, str] = {row[0]: row[1] for row in rows}
+    return [token_of(links[invitation_id]) for invitation_id in invitation_ids]
 
 
 def token_of(accept_link: str) -> str:

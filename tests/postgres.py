@@ -55,7 +55,7 @@ class PostgresServer:
 
     def _run(self, *command: str) -> None:
         prefix = [] if self.user is None else ["runuser", "-u", self.user, "--"]
-        subprocess.run(  # noqa: S603 fixed commands on our own temporary folder
+        subprocess.run(
             [*prefix, *command],
             check=True,
             stdout=subprocess.DEVNULL,

@@ -10,12 +10,21 @@ from models import (
     Learner,
     LearnerStatus,
     LicenceEvent,
+    LicenceEventKind,
     Organisation,
+    utcnow,
 )
-from resolvers.licences import Figures, figures_of
+from resolvers.licences import Figures, current_figures, figures_of
 
 
 async def kept(db: Database, organisation_id: int) -> Figures:
+    """The figures as ``licenceSummary`` reports them at this instant."""
+    async with db.read_session() as session:
+        return await current_figures(session, organisation_id)
+
+
+async def stored(db: Database, organisation_id: int) -> Figures:
+    """The figures in the organisation's row, before unswept expiries come off."""
     async with db.read_session() as session:
         organisation = await session.get(Organisation, organisation_id)
         assert organisation is not None
@@ -23,12 +32,17 @@ async def kept(db: Database, organisation_id: int) -> Figures:
 
 
 async def recount(db: Database, organisation_id: int) -> Figures:
-    """Count rows one by one: the figures as they must be, whatever was kept."""
+    """Count rows one by one: the figures as they must be, whatever was kept.
+
+    An invitation past its expiry holds no licence, whether or not a sweep has
+    rewritten its row yet.
+    """
     async with db.read_session() as session:
         pending = await session.scalar(
             select(func.count()).where(
                 col(Invitation.organisation_id) == organisation_id,
                 col(Invitation.status) == InvitationStatus.PENDING.value,
+                col(Invitation.expires_at) > utcnow(),
             )
         )
         in_use = await session.scalar(
@@ -54,7 +68,7 @@ async def recount(db: Database, organisation_id: int) -> Figures:
 
 
 async def ledger_sum(db: Database, organisation_id: int) -> Figures:
-    """The figures as the ledger's movements add up."""
+    """The figures as the ledger's movements add up: the stored figures."""
     async with db.read_session() as session:
         row = (
             await session.execute(
@@ -67,3 +81,16 @@ async def ledger_sum(db: Database, organisation_id: int) -> Figures:
             )
         ).one()
     return Figures(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+
+async def events_in_ledger(
+    db: Database, organisation_id: int, kind: LicenceEventKind
+) -> int:
+    async with db.read_session() as session:
+        count = await session.scalar(
+            select(func.count()).where(
+                col(LicenceEvent.organisation_id) == organisation_id,
+                col(LicenceEvent.kind) == kind.value,
+            )
+        )
+    return count or 0

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 13:15:14.649458
+Create Date: 2026-12-03 13:43:55.106598
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "idempotency_key",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -107,8 +106,23 @@ def upgrade() -> None:
         sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("accepted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column(
+            "delivery_status",
+            sqlmodel.sql.sqltypes.AutoString(length=16),
+            nullable=False,
+        ),
+        sa.Column("last_sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column(
+            "failure_reason",
+            sqlmodel.sql.sqltypes.AutoString(length=500),
+            nullable=True,
+        ),
         sa.CheckConstraint(
-            "status IN ('PENDING', 'ACCEPTED', 'REVOKED', 'EXPIRED')",
+            "delivery_status IN ('QUEUED', 'SENT', 'FAILED')",
+            name=op.f("ck_invitation_delivery_status_allowed"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('PENDING', 'ACCEPTED', 'REVOKED', 'EXPIRED', 'FAILED')",
             name=op.f("ck_invitation_status_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -129,6 +143,22 @@ def upgrade() -> None:
         "invitation",
         ["organisation_id", "status", "id"],
         unique=False,
+    )
+    op.create_index(
+        "ix_invitation_pending_expiry",
+        "invitation",
+        ["organisation_id", "expires_at"],
+        unique=False,
+        sqlite_where=sa.text("status = 'PENDING'"),
+        postgresql_where=sa.text("status = 'PENDING'"),
+    )
+    op.create_index(
+        "ix_invitation_pending_expiry_all",
+        "invitation",
+        ["expires_at"],
+        unique=False,
+        sqlite_where=sa.text("status = 'PENDING'"),
+        postgresql_where=sa.text("status = 'PENDING'"),
     )
     op.create_index(
         "uq_invitation_pending_email",
@@ -228,6 +258,60 @@ def upgrade() -> None:
         postgresql_where=sa.text("status = 'ACTIVE'"),
     )
     op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invitation_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "recipient", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False
+        ),
+        sa.Column(
+            "organisation_name",
+            sqlmodel.sql.sqltypes.AutoString(length=200),
+            nullable=False,
+        ),
+        sa.Column(
+            "accept_link", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False
+        ),
+        sa.Column(
+            "status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "next_attempt_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False
+        ),
+        sa.Column(
+            "claim_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True
+        ),
+        sa.Column("claimed_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column(
+            "last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True
+        ),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('QUEUED', 'SENDING', 'SENT', 'FAILED', 'CANCELLED')",
+            name=op.f("ck_outbox_message_outbox_status_allowed"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["invitation.id"],
+            name=op.f("fk_outbox_message_invitation_id_invitation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
+    )
+    op.create_index(
+        "ix_outbox_message_due",
+        "outbox_message",
+        ["status", "next_attempt_at", "id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_outbox_message_invitation_id"),
+        "outbox_message",
+        ["invitation_id"],
+        unique=False,
+    )
+    op.create_table(
         "licence_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
@@ -243,7 +327,7 @@ def upgrade() -> None:
         sa.Column("licence_request_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('ORGANISATION_CREATED', 'LEARNERS_INVITED', 'INVITATION_ACCEPTED', 'INVITATION_REVOKED', 'LEARNER_REMOVED', 'LICENCES_REQUESTED', 'LICENCE_REQUEST_APPROVED', 'LICENCE_REQUEST_DECLINED')",
+            "kind IN ('ORGANISATION_CREATED', 'LEARNERS_INVITED', 'INVITATION_ACCEPTED', 'INVITATION_REVOKED', 'LEARNER_REMOVED', 'LICENCES_REQUESTED', 'LICENCE_REQUEST_APPROVED', 'LICENCE_REQUEST_DECLINED', 'INVITATION_EXPIRED', 'INVITATION_FAILED')",
             name=op.f("ck_licence_event_kind_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -282,9 +366,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     op.drop_index(op.f("ix_licence_event_organisation_id"), table_name="licence_event")
     op.drop_table("licence_event")
+    op.drop_index(op.f("ix_outbox_message_invitation_id"), table_name="outbox_message")
+    op.drop_index("ix_outbox_message_due", table_name="outbox_message")
+    op.drop_table("outbox_message")
     op.drop_index(
         "uq_learner_active_email",
         table_name="learner",
@@ -299,6 +385,18 @@ def downgrade() -> None:
     op.drop_table("licence_request")
     op.drop_index(
         "uq_invitation_pending_email",
+        table_name="invitation",
+        sqlite_where=sa.text("status = 'PENDING'"),
+        postgresql_where=sa.text("status = 'PENDING'"),
+    )
+    op.drop_index(
+        "ix_invitation_pending_expiry_all",
+        table_name="invitation",
+        sqlite_where=sa.text("status = 'PENDING'"),
+        postgresql_where=sa.text("status = 'PENDING'"),
+    )
+    op.drop_index(
+        "ix_invitation_pending_expiry",
         table_name="invitation",
         sqlite_where=sa.text("status = 'PENDING'"),
         postgresql_where=sa.text("status = 'PENDING'"),

@@ -4,8 +4,8 @@ from datetime import datetime
 
 import strawberry
 
+from models import DeliveryStatus, InvitationStatus, LearnerStatus, utcnow
 from models import Invitation as InvitationRow
-from models import InvitationStatus, LearnerStatus
 from models import Learner as LearnerRow
 from resolvers.context import Context
 from schema.relay import Node, to_global_id
@@ -13,6 +13,7 @@ from schema.types.user import User
 
 strawberry.enum(InvitationStatus, description="Where an invitation stands.")
 strawberry.enum(LearnerStatus, description="Whether a learner holds a licence.")
+strawberry.enum(DeliveryStatus, description="Where the latest invitation email is.")
 
 
 @strawberry.type(description="Someone who accepted an invitation.")
@@ -51,6 +52,15 @@ class Invitation(Node):
     created_at: datetime
     expires_at: datetime
     accepted_at: datetime | None
+    delivery_status: DeliveryStatus = strawberry.field(
+        description="QUEUED until the mail server accepts the latest email."
+    )
+    last_sent_at: datetime | None = strawberry.field(
+        description="When the mail server last accepted an email for it."
+    )
+    failure_reason: str | None = strawberry.field(
+        description="The mail server's answer when it refused the email for good."
+    )
     pk: strawberry.Private[int]
     invited_by_id: strawberry.Private[int]
 
@@ -61,10 +71,13 @@ class Invitation(Node):
             id=to_global_id("Invitation", row.id),
             pk=row.id,
             email=row.email,
-            status=InvitationStatus(row.status),
+            status=_status_now(row),
             created_at=row.created_at,
             expires_at=row.expires_at,
             accepted_at=row.accepted_at,
+            delivery_status=DeliveryStatus(row.delivery_status),
+            last_sent_at=row.last_sent_at,
+            failure_reason=row.failure_reason,
             invited_by_id=row.invited_by_id,
         )
 
@@ -79,3 +92,11 @@ class Invitation(Node):
             return None
         row = await info.context.loaders.learner_by_invitation_id.load(self.pk)
         return None if row is None else Learner.from_row(row)
+
+
+def _status_now(row: InvitationRow) -> InvitationStatus:
+    # Expired from its expiry on, whether or not the sweeper has rewritten the row.
+    status = InvitationStatus(row.status)
+    if status is InvitationStatus.PENDING and row.expires_at <= utcnow():
+        return InvitationStatus.EXPIRED
+    return status
