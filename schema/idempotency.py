@@ -40,7 +40,8 @@ from schema.errors import UserError
 
 logger = logging.getLogger(__name__)
 
-# How long a duplicate waits for the first request's answer to be stored.
+# How long after claiming a key a request is expected to have stored its answer;
+# a duplicate waits for it that long.
 WAIT_FOR_ANSWER_SECONDS = 10.0
 _POLL_SECONDS = 0.05
 # Expired keys are deleted at most this often per process, after a stored answer.
@@ -93,7 +94,7 @@ class Idempotent(FieldExtension):
 
         db = info.context.services.db
         request_hash = _request_hash(self.operation, given)
-        stored = await _answer_of(db, scope, key, wait=False)
+        stored = await _answer_of(db, scope, key)
         if stored is not None:
             return self._replay(stored, request_hash)
 
@@ -103,7 +104,7 @@ class Idempotent(FieldExtension):
             payload = await next_(source, info, **kwargs)
         except IdempotencyKeyTaken:
             logger.info("idempotency_key_taken operation=%s", self.operation)
-            stored = await _answer_of(db, scope, key, wait=True)
+            stored = await _answer_of(db, scope, key)
             return self._replay(stored, request_hash)
         finally:
             keys.current_claim.reset(token)
@@ -148,16 +149,21 @@ def _request_hash(operation: str, input: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def _answer_of(
-    db: Database, scope: str, key: str, *, wait: bool
-) -> keys.IdempotencyKey | None:
-    """The stored key; with ``wait``, give its answer time to be stored."""
-    deadline = time.monotonic() + (WAIT_FOR_ANSWER_SECONDS if wait else 0)
+async def _answer_of(db: Database, scope: str, key: str) -> keys.IdempotencyKey | None:
+    """The stored key, once its answer is stored or no longer expected.
+
+    A key claimed in the last WAIT_FOR_ANSWER_SECONDS without an answer yet belongs
+    to a request still running (or storing its answer): wait for it. An older one
+    lost its answer to a crash, and waiting would not bring it back.
+    """
+    deadline = time.monotonic() + WAIT_FOR_ANSWER_SECONDS
     while True:
         async with db.read_session() as session:
             stored = await keys.find(session, scope, key)
-        answered = stored is not None and stored.response is not None
-        if answered or time.monotonic() >= deadline:
+        if stored is None or stored.response is not None:
+            return stored
+        claimed_for = (utcnow() - stored.created_at).total_seconds()
+        if claimed_for >= WAIT_FOR_ANSWER_SECONDS or time.monotonic() >= deadline:
             return stored
         await asyncio.sleep(_POLL_SECONDS)
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from models import Database, IdempotencyKey, Invitation, LicenceEvent
+from models import Database, IdempotencyKey, Invitation, LicenceEvent, utcnow
 from resolvers.errors import ErrorCode
 from resolvers.mail import DeliveryFailure, InvitationMessage
 from resolvers.outbox import OutboxSender
@@ -195,7 +195,11 @@ async def idempotency_key_in_progress(f: Factory, scene: Scene) -> Any:
     await f.execute(document, viewer, variables)
     # As if the server died after the work committed, before it kept the answer.
     async with f.services.db.write() as session:
-        await session.execute(update(IdempotencyKey).values(response=None))
+        await session.execute(
+            update(IdempotencyKey).values(
+                response=None, created_at=utcnow() - timedelta(minutes=5)
+            )
+        )
     return attempt
 
 
