@@ -7,12 +7,28 @@ import httpx
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from models import Database, IdempotencyKey, Invitation, Organisation, utcnow
+from models import (
+    Database,
+    IdempotencyKey,
+    Invitation,
+    LicenceRequest,
+    Organisation,
+    utcnow,
+)
 from models import idempotency as keys
 from resolvers import licence_requests
+from resolvers.auth import Viewer
 from resolvers.context import Services
 from schema import schema
 from schema.relay import to_global_id
+from tests.documents import (
+    ADD_ADMIN,
+    DECLINE_LICENCE_REQUEST,
+    REMOVE_LEARNER,
+    REQUEST_LICENCES,
+    RESEND_INVITATION,
+    REVOKE_INVITATION,
+)
 from tests.factories import Factory, Scene
 from tests.outbox_helpers import outbox_rows
 from tests.recount import kept, recount
@@ -367,3 +383,62 @@ async def test_every_mutation_input_takes_an_idempotency_key() -> None:
             f["name"]: f["type"] for f in argument["type"]["ofType"]["inputFields"]
         }
         assert input_fields["idempotencyKey"] == {"name": "String", "kind": "SCALAR"}
+
+
+async def test_every_other_mutation_answers_a_repeat_from_its_first_answer(
+    db: Database, factory: Factory
+) -> None:
+    scene = await factory.scene(licences=5)
+    await factory.invite(scene, "ana@example.com", "bo@example.com")
+    learner_id = await factory.learner(scene, "cy@example.com")
+    ana = to_global_id("Invitation", await factory.invitation_id("ana@example.com"))
+    bo = to_global_id("Invitation", await factory.invitation_id("bo@example.com"))
+    first_request = to_global_id(
+        "LicenceRequest", await requested(factory.services, scene, 1)
+    )
+    second_request = to_global_id(
+        "LicenceRequest", await requested(factory.services, scene, 2)
+    )
+    calls: list[tuple[str, dict[str, object], Viewer]] = [
+        (RESEND_INVITATION, {"invitationId": ana}, scene.admin),
+        (REVOKE_INVITATION, {"invitationId": bo}, scene.admin),
+        (
+            REMOVE_LEARNER,
+            {"learnerId": to_global_id("Learner", learner_id)},
+            scene.admin,
+        ),
+        (
+            REQUEST_LICENCES,
+            {"organisationId": scene.organisation_gid, "quantity": 3},
+            scene.admin,
+        ),
+        (APPROVE_LICENCE_REQUEST, {"licenceRequestId": first_request}, scene.staff),
+        (DECLINE_LICENCE_REQUEST, {"licenceRequestId": second_request}, scene.staff),
+        (
+            ADD_ADMIN,
+            {"organisationId": scene.organisation_gid, "email": "dee@example.com"},
+            scene.staff,
+        ),
+    ]
+
+    for number, (document, fields, viewer) in enumerate(calls):
+        variables = {"input": fields | {"idempotencyKey": f"key-{number}"}}
+        first = await factory.execute(document, viewer, variables)
+        repeat = await factory.execute(document, viewer, variables)
+
+        assert first.errors is None
+        assert first.data is not None
+        (payload,) = first.data.values()
+        assert payload["userErrors"] == [], document
+        assert repeat.data == first.data
+
+    # Each change happened once: a second revoke or approval would have been refused,
+    # a second request or resend would show here.
+    figures = await kept(db, scene.organisation_id)
+    assert figures.total == 6
+    assert figures == await recount(db, scene.organisation_id)
+    async with db.read_session() as session:
+        requests = await session.scalar(
+            select(func.count()).select_from(LicenceRequest)
+        )
+    assert requests == 3
