@@ -38,9 +38,11 @@ conformance-deps: $(CONFORMANCE)/node_modules/.package-lock.json
 schema: install
 	$(BIN)/python server.py export-schema
 
-## Lint, type-check and run every test.
+## Lint, type-check and run every test, on SQLite and then on PostgreSQL (the suite
+## starts a throwaway PostgreSQL 15 server itself).
 test: lint conformance-deps
-	$(BIN)/pytest
+	$(BIN)/pytest --backend sqlite
+	$(BIN)/pytest --backend postgresql
 
 ## Measure the GraphQL server against a plain Starlette baseline (see bench/).
 bench: install

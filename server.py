@@ -1,7 +1,7 @@
 """The licence service: the ASGI app and the operator's command line.
 
 python server.py serve           run the GraphQL server
-python server.py migrate         create or upgrade the database schema
+python server.py migrate         apply the migrations (creates the schema if new)
 python server.py demo            load the demo organisation (idempotent)
 python server.py add-staff EMAIL create a staff user
 python server.py token EMAIL     print a bearer token for an admin or staff user
@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from models import Database, Organisation, Role, User, utcnow
+from models import Database, Organisation, Role, User, migrations, utcnow
 from resolvers import invitations, organisations
 from resolvers.auth import Viewer, issue_token
 from resolvers.context import Services
@@ -48,6 +48,14 @@ DEMO_STAFF = "staff@demo.example"
 SCHEMA_FILE = Path(__file__).parent / "schema.graphql"
 
 
+def database_for(settings: Settings) -> Database:
+    return Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -55,7 +63,7 @@ def create_app(
     db: Database | None = None,
 ) -> Starlette:
     settings = settings or Settings.from_env()
-    database = db or Database(settings.database_url)
+    database = db or database_for(settings)
     services = Services(
         db=database, settings=settings, mailer=mailer or _mail_backend(settings)
     )
@@ -192,12 +200,17 @@ async def load_demo(settings: Settings, db: Database) -> None:
 
 
 async def _command(args: argparse.Namespace, settings: Settings) -> int:
-    db = Database(settings.database_url)
+    db = database_for(settings)
     try:
         if args.command == "migrate":
-            await db.create_all()
+            try:
+                await migrations.upgrade(settings.database_url)
+            except migrations.UnmigratedDatabase as error:
+                print(f"cannot migrate: {error}", file=sys.stderr)
+                return 1
+            print("database schema is up to date")
         elif args.command == "demo":
-            await db.create_all()
+            await migrations.upgrade(settings.database_url)
             await load_demo(settings, db)
             for email in (DEMO_ADMIN, DEMO_STAFF):
                 user = await _user_by_email(db, email)
@@ -254,8 +267,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.command == "serve":
+        # WORKERS > 1 runs that many processes on one port; each builds its own app
+        # (and database pool) from the environment.
+        workers = int(os.environ.get("WORKERS", "1"))
         uvicorn.run(
-            create_app(settings),
+            "server:create_app" if workers > 1 else create_app(settings),
+            factory=workers > 1,
+            workers=workers,
             host=os.environ.get("HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8000")),
             log_level=os.environ.get("LOG_LEVEL", "info").lower(),

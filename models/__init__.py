@@ -2,6 +2,8 @@
 
 from models.clock import Clock, clock
 from models.database import Database, rows_changed, utcnow
+from models.idempotency import IdempotencyKey
+from models.naming import NAMING_CONVENTION
 from models.outbox import OutboxMessage, OutboxStatus
 from models.tables import (
     DeliveryStatus,
@@ -19,9 +21,11 @@ from models.tables import (
 )
 
 __all__ = [
+    "NAMING_CONVENTION",
     "Clock",
     "Database",
     "DeliveryStatus",
+    "IdempotencyKey",
     "Invitation",
     "InvitationStatus",
     "Learner",

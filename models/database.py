@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel import SQLModel
 
+from models import idempotency
 from models.clock import clock
 
 logger = logging.getLogger(__name__)
@@ -53,18 +54,31 @@ def _is_retryable(error: DBAPIError) -> bool:
     sqlstate = getattr(error.orig, "sqlstate", None) or getattr(
         error.orig, "pgcode", None
     )
-    return sqlstate in _RETRYABLE_SQLSTATES
+    # SQLite gives up waiting for the write lock after its busy timeout; under a
+    # burst from several processes another wait is the right answer.
+    return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(error.orig)
 
 
 class Database:
     """Owns the engine and hands out sessions."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            options |= {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+            options |= {
+                "pool_size": pool_size,
+                "max_overflow": max_overflow,
+                "pool_pre_ping": True,
+            }
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -82,9 +96,22 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: committed on success, rolled back on any error."""
-        async with self._write_sessions() as session, session.begin():
-            yield session
+        """One write transaction: committed on success, rolled back on any error.
+
+        When the running mutation carries an idempotency key, its first write
+        transaction also claims the key, so the claim commits with the work or not
+        at all (see :mod:`models.idempotency`).
+        """
+        claim = idempotency.current_claim.get()
+        if claim is not None and claim.committed:
+            claim = None
+        async with self._write_sessions() as session:
+            async with session.begin():
+                if claim is not None:
+                    await idempotency.insert_claim(session, claim)
+                yield session
+            if claim is not None:
+                claim.committed = True
 
     async def run_write(
         self, work: Callable[[AsyncSession], Awaitable[T]], *, retry_on_integrity: bool

@@ -12,6 +12,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
+from models.naming import NAMING_CONVENTION  # noqa: F401 names this module's constraints
+
 
 class OutboxStatus(StrEnum):
     QUEUED = "QUEUED"

@@ -11,6 +11,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
+from models.naming import NAMING_CONVENTION  # noqa: F401 names this module's constraints
+
 
 class Role(StrEnum):
     ADMIN = "ADMIN"

@@ -31,6 +31,10 @@ class Settings:
     # Whether this process runs the outbox sender; any number of processes may.
     mail_sender: bool = True
     mail_poll_seconds: float = 2.0
+    # Connections each server process keeps open to PostgreSQL, and how many more
+    # it may open under a burst (ignored for SQLite).
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
 
     @property
     def production(self) -> bool:
@@ -56,6 +60,8 @@ class Settings:
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             mail_sender=_flag(env, "MAIL_SENDER", default=True),
             mail_poll_seconds=_positive_int(env, "MAIL_POLL_SECONDS", 2),
+            db_pool_size=_positive_int(env, "DB_POOL_SIZE", cls.db_pool_size),
+            db_max_overflow=_positive_int(env, "DB_MAX_OVERFLOW", cls.db_max_overflow),
         )
         settings.check()
         return settings

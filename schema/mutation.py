@@ -2,6 +2,7 @@
 
 import strawberry
 
+from schema.idempotency import make_idempotent
 from schema.mutations import invitation_changes, licence_requests, organisations
 from schema.mutations.invite_learners import invite_learners
 from schema.mutations.remove_learner import remove_learner
@@ -31,3 +32,7 @@ class Mutation:
         resolver=organisations.create_organisation
     )
     add_admin = strawberry.mutation(resolver=organisations.add_admin)
+
+
+# Every mutation takes an optional idempotencyKey; one extension handles it for all.
+make_idempotent(Mutation)

@@ -9,9 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from models import Database, Invitation, LicenceEvent
+from models import Database, IdempotencyKey, Invitation, LicenceEvent, utcnow
 from resolvers.errors import ErrorCode
 from resolvers.mail import DeliveryFailure, InvitationMessage
 from resolvers.outbox import OutboxSender
@@ -168,6 +168,41 @@ async def email_taken(_f: Factory, scene: Scene) -> Any:
     return ADD_ADMIN, variables, scene.staff
 
 
+def _keyed_invite(scene: Scene, key: str, email: str) -> Any:
+    variables = {
+        "input": {
+            "organisationId": scene.organisation_gid,
+            "emails": [email],
+            "idempotencyKey": key,
+        }
+    }
+    return INVITE_LEARNERS, variables, scene.admin
+
+
+async def invalid_idempotency_key(_f: Factory, scene: Scene) -> Any:
+    return _keyed_invite(scene, "k" * 256, "a@example.com")
+
+
+async def idempotency_key_reused(f: Factory, scene: Scene) -> Any:
+    document, variables, viewer = _keyed_invite(scene, "key", "a@example.com")
+    await f.execute(document, viewer, variables)
+    return _keyed_invite(scene, "key", "b@example.com")
+
+
+async def idempotency_key_in_progress(f: Factory, scene: Scene) -> Any:
+    attempt = _keyed_invite(scene, "key", "a@example.com")
+    document, variables, viewer = attempt
+    await f.execute(document, viewer, variables)
+    # As if the server died after the work committed, before it kept the answer.
+    async with f.services.db.write() as session:
+        await session.execute(
+            update(IdempotencyKey).values(
+                response=None, created_at=utcnow() - timedelta(minutes=5)
+            )
+        )
+    return attempt
+
+
 ATTEMPTS: dict[ErrorCode, Attempt] = {
     ErrorCode.NOT_FOUND: not_found,
     ErrorCode.FORBIDDEN: forbidden,
@@ -187,6 +222,9 @@ ATTEMPTS: dict[ErrorCode, Attempt] = {
     ErrorCode.INVALID_NAME: invalid_name,
     ErrorCode.LICENCE_REQUEST_ALREADY_DECIDED: licence_request_already_decided,
     ErrorCode.EMAIL_TAKEN: email_taken,
+    ErrorCode.INVALID_IDEMPOTENCY_KEY: invalid_idempotency_key,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: idempotency_key_reused,
+    ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS: idempotency_key_in_progress,
 }
 
 

@@ -4,6 +4,7 @@ import strawberry
 
 from resolvers import invitations
 from schema.errors import UserError
+from schema.idempotency import IdempotentInput
 from schema.mutations.common import Info, answer
 from schema.relay import pk_of
 from schema.types.learning import Invitation, Learner
@@ -11,7 +12,7 @@ from schema.types.organisation import LicenceSummary
 
 
 @strawberry.input
-class ResendInvitationInput:
+class ResendInvitationInput(IdempotentInput):
     invitation_id: strawberry.ID
 
 
@@ -37,7 +38,7 @@ async def resend_invitation(
 
 
 @strawberry.input
-class RevokeInvitationInput:
+class RevokeInvitationInput(IdempotentInput):
     invitation_id: strawberry.ID
 
 
@@ -67,7 +68,7 @@ async def revoke_invitation(
 
 
 @strawberry.input
-class AcceptInvitationInput:
+class AcceptInvitationInput(IdempotentInput):
     token: str = strawberry.field(description="The secret from the invitation link.")
     name: str | None = strawberry.field(
         default=None,

@@ -1,3 +1,5 @@
+import dataclasses
+
 import strawberry
 
 from models import Invitation as InvitationRow
@@ -5,6 +7,7 @@ from resolvers import invitations
 from resolvers.errors import Rejected
 from resolvers.invitations import InviteOutcome, InviteStatus
 from schema.errors import UserError, user_errors
+from schema.idempotency import IdempotentInput
 from schema.mutations.common import Info
 from schema.relay import pk_of
 from schema.types.learning import Invitation
@@ -14,7 +17,7 @@ strawberry.enum(InviteStatus, description="What happened to one email of the bat
 
 
 @strawberry.input
-class InviteLearnersInput:
+class InviteLearnersInput(IdempotentInput):
     organisation_id: strawberry.ID
     emails: list[str] = strawberry.field(description="Up to 1,000 addresses.")
     dry_run: bool = strawberry.field(
@@ -42,15 +45,18 @@ def _invitations(root: "InviteLearnersPayload") -> list[Invitation]:
 
 @strawberry.type
 class InviteLearnersPayload:
-    results: list[InviteLearnerResult]
+    results: list[InviteLearnerResult] = strawberry.field(default_factory=list)
     invitations: list[Invitation] = strawberry.field(resolver=_invitations)
-    rows: strawberry.Private[list[InvitationRow]]
-    licence_summary: LicenceSummary | None
-    missing_licences: int = strawberry.field(
-        description="How many more licences the batch needed, when it was refused for "
-        "want of them; otherwise 0."
+    rows: strawberry.Private[list[InvitationRow]] = dataclasses.field(
+        default_factory=list
     )
-    user_errors: list[UserError]
+    licence_summary: LicenceSummary | None = None
+    missing_licences: int = strawberry.field(
+        default=0,
+        description="How many more licences the batch needed, when it was refused for "
+        "want of them; otherwise 0.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def _payload(

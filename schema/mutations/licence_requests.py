@@ -7,6 +7,7 @@ import strawberry
 from resolvers import licence_requests
 from resolvers.licence_requests import RequestChange
 from schema.errors import UserError
+from schema.idempotency import IdempotentInput
 from schema.mutations.common import Info, answer
 from schema.relay import pk_of
 from schema.types.licence_request import LicenceRequest
@@ -43,7 +44,7 @@ class DeclineLicenceRequestPayload(LicenceRequestPayload):
 
 
 @strawberry.input
-class RequestLicencesInput:
+class RequestLicencesInput(IdempotentInput):
     organisation_id: strawberry.ID
     quantity: int
     note: str | None = strawberry.field(
@@ -69,7 +70,7 @@ async def request_licences(
 
 
 @strawberry.input
-class ApproveLicenceRequestInput:
+class ApproveLicenceRequestInput(IdempotentInput):
     licence_request_id: strawberry.ID
 
 
@@ -90,7 +91,7 @@ async def approve_licence_request(
 
 
 @strawberry.input
-class DeclineLicenceRequestInput:
+class DeclineLicenceRequestInput(IdempotentInput):
     licence_request_id: strawberry.ID
 
 

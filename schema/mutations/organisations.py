@@ -4,6 +4,7 @@ import strawberry
 
 from resolvers import organisations
 from schema.errors import UserError
+from schema.idempotency import IdempotentInput
 from schema.mutations.common import Info, answer
 from schema.relay import pk_of
 from schema.types.organisation import LicenceSummary, Organisation
@@ -11,7 +12,7 @@ from schema.types.user import User
 
 
 @strawberry.input
-class CreateOrganisationInput:
+class CreateOrganisationInput(IdempotentInput):
     name: str
     licences: int = strawberry.field(description="Licences bought at the start.")
 
@@ -42,7 +43,7 @@ async def create_organisation(
 
 
 @strawberry.input
-class AddAdminInput:
+class AddAdminInput(IdempotentInput):
     organisation_id: strawberry.ID
     email: str
 

@@ -2,6 +2,7 @@ import strawberry
 
 from resolvers import learners
 from schema.errors import UserError
+from schema.idempotency import IdempotentInput
 from schema.mutations.common import Info, answer
 from schema.relay import pk_of
 from schema.types.learning import Learner
@@ -9,7 +10,7 @@ from schema.types.organisation import LicenceSummary
 
 
 @strawberry.input
-class RemoveLearnerInput:
+class RemoveLearnerInput(IdempotentInput):
     learner_id: strawberry.ID
 
 
