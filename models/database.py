@@ -7,6 +7,7 @@ interleave their checks; on PostgreSQL the licence rules rely on conditional
 updates and row locks instead, and serialization or deadlock failures are retried.
 """
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -59,6 +60,36 @@ def _is_retryable(error: DBAPIError) -> bool:
     return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(error.orig)
 
 
+class SharedReadSession(AsyncSession):
+    """The request's read session, safe to share between concurrent resolvers.
+
+    GraphQL resolves sibling fields concurrently (`{ a: organisations {...}
+    b: organisations {...} }`), and one AsyncSession must never run two statements
+    at once: SQLAlchemy refuses, and asyncpg cannot on one connection. Statements
+    take turns; dataloaders still batch, since they wait before they read.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().scalar(*args, **kwargs)
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().scalars(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().get(*args, **kwargs)
+
+
 class Database:
     """Owns the engine and hands out sessions."""
 
@@ -83,7 +114,7 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._read_sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine, class_=SharedReadSession, expire_on_commit=False
         )
         self._write_sessions = async_sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"),

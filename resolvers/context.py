@@ -1,9 +1,7 @@
 """The per-request context every resolver receives."""
 
-import asyncio
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,32 +23,6 @@ class Services:
     # The backend the outbox sender delivers through (console, SMTP, memory).
     mailer: Mailer
     outbox_bell: Doorbell = field(default_factory=Doorbell)
-
-
-class SharedReadSession(AsyncSession):
-    """The request's read session, safe to share between concurrent resolvers.
-
-    GraphQL resolves sibling fields concurrently (`{ a: organisations {...}
-    b: organisations {...} }`), and one AsyncSession must never run two statements
-    at once: SQLAlchemy refuses, and asyncpg cannot on one connection. Statements
-    take turns; dataloaders still batch, since they wait before they read.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._turn = asyncio.Lock()
-
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turn:
-            return await super().execute(*args, **kwargs)
-
-    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turn:
-            return await super().scalar(*args, **kwargs)
-
-    async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turn:
-            return await super().get(*args, **kwargs)
 
 
 @dataclass
@@ -81,9 +53,7 @@ class Context:
     async def session(self) -> AsyncSession:
         """The request's read session, opened on first use."""
         if self._session is None:
-            self._session = SharedReadSession(
-                self.services.db.engine, expire_on_commit=False
-            )
+            self._session = self.services.db.read_session()
         return self._session
 
     async def close(self) -> None:
