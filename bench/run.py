@@ -529,7 +529,7 @@ def time_invites(
             started = time.perf_counter()
             status, body = fetch(call)
             elapsed = (time.perf_counter() - started) * 1000
-            _check_invite(side, status, body, profile.invite_size)
+            check_invite(side, status, body, profile.invite_size)
             (times.server_ms if side == "server" else times.baseline_ms).append(elapsed)
     return times
 
@@ -546,7 +546,7 @@ def print_invites(invites: InviteTimes) -> None:
     print(f"invite_learners ratio {_ratio(invites.baseline_ms, invites.server_ms)}")
 
 
-def _check_invite(side: str, status: int, body: bytes, size: int) -> None:
+def check_invite(side: str, status: int, body: bytes, size: int) -> None:
     answer = json.loads(body)
     if side == "baseline":
         ok = status == 200 and answer == {"inserted": size}
