@@ -176,7 +176,7 @@ async def invite_learners(
                 }
             )
         # Through the table, returning only the new keys: the ORM's bulk insert and
-        # loading back 1,000 full rows were a third of the batch. The rows are
+        # loading back 1,000 full rows were a quarter of the batch. The rows are
         # made from the values written, if anyone reads them.
         table = table_of(Invitation)
         inserted = await session.execute(

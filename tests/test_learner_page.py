@@ -56,7 +56,10 @@ def counted_statements(db: Database) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(*args: Any) -> None:
-        statements.append(args[2])
+        # SQLite's BEGIN goes through the cursor and PostgreSQL's does not: count
+        # the statements that do the work, the same on both.
+        if not args[2].startswith("BEGIN"):
+            statements.append(args[2])
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", record)
     try:
@@ -90,8 +93,8 @@ async def test_a_page_of_100_costs_the_statements_of_a_page_of_10(
 
     assert ten.errors is None
     assert hundred.errors is None
-    # BEGIN, the organisation, the page, its invitations, their inviters.
-    assert len(small) == len(large) == 5
+    # The organisation, the page, its invitations, their inviters.
+    assert len(small) == len(large) == 4
     assert hundred.data is not None
     edges = hundred.data["organisation"]["learners"]["edges"]
     assert len(edges) == 100
@@ -144,8 +147,8 @@ async def test_a_page_that_asks_for_no_invitation_loads_none(
             "learners": {"nodes": [{"email": "ann@example.com", "name": "ann"}]}
         }
     }
-    # BEGIN, the organisation, the page: no invitation or user lookup.
-    assert len(statements) == 3
+    # The organisation, the page: no invitation or user lookup.
+    assert len(statements) == 2
 
 
 async def test_a_learner_reached_by_node_loads_its_invitation(
