@@ -529,12 +529,24 @@ def time_invites(
             started = time.perf_counter()
             status, body = fetch(call)
             elapsed = (time.perf_counter() - started) * 1000
-            _check_invite(side, status, body, profile.invite_size)
+            check_invite(side, status, body, profile.invite_size)
             (times.server_ms if side == "server" else times.baseline_ms).append(elapsed)
     return times
 
 
-def _check_invite(side: str, status: int, body: bytes, size: int) -> None:
+def print_invites(invites: InviteTimes) -> None:
+    for side, values in (
+        ("server", invites.server_ms),
+        ("baseline", invites.baseline_ms),
+    ):
+        print(
+            f"invite_learners {side:<8} median {_median(values):7.1f} ms  "
+            f"runs {', '.join(f'{value:.1f}' for value in values)}"
+        )
+    print(f"invite_learners ratio {_ratio(invites.baseline_ms, invites.server_ms)}")
+
+
+def check_invite(side: str, status: int, body: bytes, size: int) -> None:
     answer = json.loads(body)
     if side == "baseline":
         ok = status == 200 and answer == {"inserted": size}
@@ -767,7 +779,7 @@ def _verdicts(rows: list[dict[str, Any]]) -> str:
 # --- main -----------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny, fast run")
     parser.add_argument(
@@ -781,10 +793,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / ".data")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "bench")
     parser.add_argument(
+        "--only",
+        choices=["invite_learners"],
+        help="time only this scenario, print its numbers and write no results",
+    )
+    parser.add_argument(
         "--render",
         action="store_true",
         help="only rewrite RESULTS.md from the results.json in --out-dir",
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.render:
         render(args.out_dir)
@@ -821,6 +843,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         processes.append(baseline)
 
+        if args.only == "invite_learners":
+            invites = time_invites(profile, orgs, server.port, baseline.port)
+            print_invites(invites)
+            return 0
         scenarios = read_scenarios(profile, orgs, server.port, baseline.port)
         check_same_answers(scenarios)
 

@@ -57,3 +57,40 @@ async def test_each_email_gets_its_result_and_invitation(factory: Factory) -> No
             "userErrors": [],
         }
     }
+
+
+# The rows are made only when the query reads them; a fragment must count as reading.
+INVITE_THROUGH_FRAGMENTS = """
+mutation Invite($input: InviteLearnersInput!) {
+  inviteLearners(input: $input) {
+    results { email ...WithInvitation }
+    ... on InviteLearnersPayload { invitations { email } }
+  }
+}
+fragment WithInvitation on InviteLearnerResult { invitation { email status } }
+"""
+
+
+async def test_invitations_read_through_fragments_are_answered(
+    factory: Factory,
+) -> None:
+    scene = await factory.scene(licences=2)
+
+    result = await factory.execute(
+        INVITE_THROUGH_FRAGMENTS,
+        scene.admin,
+        {"input": {"organisationId": scene.organisation_gid, "emails": ["cy@x.org"]}},
+    )
+
+    assert result.errors is None
+    assert result.data == {
+        "inviteLearners": {
+            "results": [
+                {
+                    "email": "cy@x.org",
+                    "invitation": {"email": "cy@x.org", "status": "PENDING"},
+                }
+            ],
+            "invitations": [{"email": "cy@x.org"}],
+        }
+    }

@@ -128,3 +128,56 @@ def test_a_thin_resolver_with_arguments_is_refused() -> None:
 
     with pytest.raises(TypeError, match=r"Lookup.echo: @thin needs no arguments"):
         thin_resolvers.install(schema)
+
+
+CLEAN_THINGS: list[Thing | None] = [
+    Thing(name=f"thing {n}", nickname=f"t{n}", colour=Colour.BLUE, count=n)
+    for n in range(3)
+]
+
+
+@strawberry.type
+class CleanQuery:
+    @strawberry.field
+    def things(self) -> list[Thing | None]:
+        return CLEAN_THINGS
+
+    @strawberry.field
+    def with_a_gap(self) -> list[Thing | None]:
+        return [*CLEAN_THINGS, None]
+
+
+LEAVES_ONLY_QUERY = """
+{
+  things { name label: nickname colour count }
+  typed: things { __typename name }
+  withAGap { name }
+}
+"""
+
+
+def test_a_list_of_leaves_only_answers_as_strawberrys_executor() -> None:
+    stock = strawberry.Schema(query=CleanQuery)
+    fast = strawberry.Schema(
+        query=CleanQuery, execution_context_class=LeafFieldsExecutor
+    )
+
+    expected = _formatted(stock.execute_sync(LEAVES_ONLY_QUERY))
+    answered = _formatted(fast.execute_sync(LEAVES_ONLY_QUERY))
+
+    assert answered == expected
+    data, errors = answered
+    assert errors == []
+    assert data["things"][2] == {
+        "name": "thing 2",
+        "label": "t2",
+        "colour": "BLUE",
+        "count": 2,
+    }
+    assert data["typed"][0] == {"__typename": "Thing", "name": "thing 0"}
+    assert data["withAGap"] == [
+        {"name": "thing 0"},
+        {"name": "thing 1"},
+        {"name": "thing 2"},
+        None,
+    ]

@@ -8,6 +8,7 @@ from resolvers.errors import Rejected
 from resolvers.invitations import InviteOutcome, InviteStatus
 from schema.errors import UserError, user_errors
 from schema.idempotency import IdempotentInput
+from schema.lookahead import asks_for
 from schema.mutations.common import Info
 from schema.relay import pk_of
 from schema.types.learning import Invitation
@@ -60,7 +61,7 @@ class InviteLearnersPayload:
 
 
 def _payload(
-    outcome: InviteOutcome | None, errors: list[UserError]
+    outcome: InviteOutcome | None, errors: list[UserError], *, with_rows: bool = True
 ) -> InviteLearnersPayload:
     if outcome is None:
         return InviteLearnersPayload(
@@ -73,11 +74,13 @@ def _payload(
     return InviteLearnersPayload(
         results=[
             InviteLearnerResult(
-                email=result.email, status=result.status, row=result.invitation
+                email=result.email,
+                status=result.status,
+                row=result.invitation if with_rows else None,
             )
             for result in outcome.results
         ],
-        rows=outcome.invitations,
+        rows=outcome.invitations if with_rows else [],
         licence_summary=None
         if outcome.figures is None
         else LicenceSummary.from_figures(outcome.figures),
@@ -104,4 +107,11 @@ async def invite_learners(
             rejected.outcome if isinstance(rejected.outcome, InviteOutcome) else None
         )
         return _payload(partial, user_errors(rejected))
-    return _payload(outcome, [])
+    # The rows are made only when the query reads them, or when the answer is
+    # kept for a repeat that may read them.
+    with_rows = (
+        input.idempotency_key is not None
+        or asks_for(info, "results.invitation")
+        or asks_for(info, "invitations")
+    )
+    return _payload(outcome, [], with_rows=with_rows)
