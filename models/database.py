@@ -67,6 +67,8 @@ class SharedReadSession(AsyncSession):
     b: organisations {...} }`), and one AsyncSession must never run two statements
     at once: SQLAlchemy refuses, and asyncpg cannot on one connection. Statements
     take turns; dataloaders still batch, since they wait before they read.
+    ``scalars`` needs no turn of its own: it runs through ``execute``, and taking
+    the lock twice would wait forever.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -80,10 +82,6 @@ class SharedReadSession(AsyncSession):
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
             return await super().scalar(*args, **kwargs)
-
-    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turn:
-            return await super().scalars(*args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
