@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from resolvers.environment import read_flag
 from resolvers.pages import MAX_PAGE_SIZE
 
 Number = TypeVar("Number", int, float)
@@ -82,11 +83,4 @@ def _read(
 
 
 def _flag(env: dict[str, str], name: str, *, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    if raw.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if raw.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise LimitError(f"{name} must be true or false, got {raw!r}")
+    return read_flag(env, name, default=default, error=LimitError)

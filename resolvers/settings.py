@@ -4,6 +4,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from resolvers.environment import read_flag
 from resolvers.limits import LimitError, Limits
 
 # Public on purpose, so that a laptop runs with no set-up; refused in production.
@@ -128,11 +129,4 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
 
 
 def _flag(env: dict[str, str], name: str, *, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    if raw.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if raw.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+    return read_flag(env, name, default=default, error=ConfigurationError)
